@@ -1,0 +1,49 @@
+# Fusion: `make run` runs the product, `make test` runs the whole suite, `make bench` the benchmarks.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: run test test-fast lint bench model migrate venv clean
+
+venv: $(STAMP)
+
+# The environment is rebuilt when the pinned dependencies change.
+$(STAMP): pyproject.toml scripts/find-python.sh
+	@python=$$(scripts/find-python.sh) || exit 1; \
+	if [ ! -x $(PY) ]; then echo "creating $(VENV) with $$python"; "$$python" -m venv $(VENV) || exit 1; fi
+	$(PY) -m pip install --quiet --upgrade "pip==24.2" "setuptools==75.1.0" wheel 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	$(PY) -m pip install --quiet -e ".[dev]" 2>&1 | { grep -v "is ignored: it is neither" || true; }; test "$${PIPESTATUS[0]}" = 0
+	@touch $(STAMP)
+
+## the product: Rasa server, action server and engagement service on SQLite
+run: $(STAMP)
+	$(PY) -m bot run
+
+## the model, retrained only when data/, config.yml or domain.yml changed
+model: $(STAMP)
+	$(PY) -m bot train
+
+migrate: $(STAMP)
+	$(PY) -m bot migrate
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check engagement bot actions tests
+	$(VENV)/bin/mypy engagement bot
+
+## the whole suite (lint, unit, integration, actions, conversations, end to end)
+test: lint
+	$(PY) -m pytest
+
+## unit tests only: seconds, for iterating
+test-fast: $(STAMP)
+	$(PY) -m pytest tests/unit -q
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) models var .pytest_cache .mypy_cache .ruff_cache

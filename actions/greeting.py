@@ -1,0 +1,33 @@
+"""``action_greet``: greets by name when known; the first greeting ever adds the privacy notice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.slots import CUSTOMER_NAME, LANGUAGE
+from engagement.services.customers import CustomerService
+
+
+class ActionGreet(Action):
+    def __init__(self, customers: CustomerService) -> None:
+        self._customers = customers
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        greeting = await self._customers.greet(tracker.sender_id, tracker.get_slot(LANGUAGE))
+        name = greeting.customer.first_name
+        if name:
+            dispatcher.utter_message(response="utter_greet_named", name=name)
+        else:
+            dispatcher.utter_message(response="utter_greet")
+        if greeting.show_privacy_notice:
+            dispatcher.utter_message(response="utter_privacy_notice")
+        return [SlotSet(CUSTOMER_NAME, name)] if name else []

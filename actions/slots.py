@@ -1,0 +1,6 @@
+"""Slot, entity and response names shared by the actions (the domain declares the same)."""
+
+LANGUAGE = "language"
+CUSTOMER_NAME = "customer_name"
+
+TARGET_LANGUAGE_ENTITY = "target_language"

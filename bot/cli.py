@@ -1,0 +1,133 @@
+"""``python -m bot <command>``: train, migrate, run (everything), serve, actions."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from aiohttp import web
+
+from bot.composition import (
+    MODELS_DIR,
+    PROJECT_DIR,
+    action_server_app,
+    load_settings,
+    rasa_environment,
+    with_generated_secrets,
+)
+from bot.supervisor import Service, supervise
+from bot.training import ensure_model
+from engagement.settings import Settings, SettingsError
+from engagement.storage.migrate import upgrade
+from engagement.web.app import create_app
+
+
+def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="migrate, train if needed, start the three services")
+    commands.add_parser("train", help="train the Rasa model if its inputs changed")
+    commands.add_parser("migrate", help="apply the database migrations")
+    commands.add_parser("serve", help="start the engagement service only")
+    commands.add_parser("actions", help="start the action server only")
+    args = parser.parse_args(argv)
+    environment = dict(os.environ if env is None else env)
+    try:
+        settings = load_settings(environment)
+    except SettingsError as exc:
+        print(f"fusion: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
+    match args.command:
+        case "train":
+            ensure_model(PROJECT_DIR, MODELS_DIR, environment)
+        case "migrate":
+            upgrade(settings.database_url)
+            print(f"database up to date: {settings.database_url}")
+        case "serve":
+            web.run_app(
+                create_app(settings), host=settings.host, port=settings.engagement_port,
+                print=None,
+            )  # fmt: skip
+        case "actions":
+            web.run_app(
+                action_server_app(settings), host=settings.host, port=settings.action_port,
+                print=None,
+            )  # fmt: skip
+        case "run":
+            return run_everything(environment)
+    return 0
+
+
+def run_everything(env: Mapping[str, str]) -> int:
+    env, generated = with_generated_secrets(env)
+    settings = load_settings(env)
+    upgrade(settings.database_url)
+    model = ensure_model(PROJECT_DIR, MODELS_DIR, env)
+    python = sys.executable
+    services = [
+        Service(
+            "engagement service",
+            [python, "-m", "bot", "serve"],
+            env,
+            f"{settings.engagement_url}/health",
+        ),
+        Service("action server", [python, "-m", "bot", "actions"], env, _action_health(settings)),
+        Service(
+            "rasa server",
+            [
+                python,
+                "-m",
+                "rasa",
+                "run",
+                "--model",
+                str(model),
+                "--enable-api",
+                "--auth-token",
+                settings.rasa_token or "",
+                "--interface",
+                settings.rasa_interface,
+                "--port",
+                str(settings.rasa_port),
+                "--credentials",
+                str(PROJECT_DIR / "credentials.yml"),
+                "--endpoints",
+                str(PROJECT_DIR / "endpoints.yml"),
+            ],  # fmt: skip
+            rasa_environment(settings, env),
+            f"{settings.rasa_url}/",
+            cwd=str(PROJECT_DIR),
+        ),
+    ]
+    return asyncio.run(supervise(services, lambda: print(banner(settings, generated), flush=True)))
+
+
+def _action_health(settings: Settings) -> str:
+    return settings.action_url.removesuffix("/webhook") + "/health"
+
+
+def banner(settings: Settings, generated: Sequence[str]) -> str:
+    lines = [
+        "",
+        "Fusion is running (Ctrl-C stops everything):",
+        f"  chat over REST     POST {settings.rasa_url}/webhooks/rest/webhook",
+        f"  chat over socket.io     {settings.rasa_url}/socket.io",
+        f"  Rasa HTTP API           {settings.rasa_url}  (token FUSION_RASA_TOKEN)",
+        f"  action server           {_action_health(settings).removesuffix('/health')}",
+        f"  engagement service      {settings.engagement_url}  (GET /health)",
+        f"  database                {settings.database_url}",
+        f"  admin token             {settings.admin_token}",
+    ]
+    if generated:
+        lines.append(f"  generated for this run: {', '.join(generated)} (set them to keep them)")
+    lines.append(
+        "  try: curl -s -XPOST "
+        f'{settings.rasa_url}/webhooks/rest/webhook -d \'{{"sender":"a","message":"Bonjour"}}\''
+    )
+    return "\n".join(lines)

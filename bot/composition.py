@@ -1,0 +1,74 @@
+"""The composition root: settings once, then every process's objects built from them."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+
+from aiohttp import web
+from rasa_sdk import Action
+
+from actions.greeting import ActionGreet
+from actions.language import ActionChangeLanguage
+from actions.session import ActionSessionStart
+from bot.action_server import create_action_app
+from engagement.ports import SystemClock
+from engagement.services.customers import CustomerService
+from engagement.settings import Settings
+from engagement.storage.database import Database
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+MODELS_DIR = PROJECT_DIR / "models"
+GENERATED_SECRETS = ("FUSION_RASA_TOKEN", "FUSION_ADMIN_TOKEN", "FUSION_ACTION_TOKEN")
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    return Settings.from_env(env, base_dir=PROJECT_DIR)
+
+
+def with_generated_secrets(env: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The environment with a fresh random value for each unset secret, and their names."""
+    completed = dict(env)
+    generated = []
+    for name in GENERATED_SECRETS:
+        if not completed.get(name, "").strip():
+            completed[name] = secrets.token_urlsafe(32)
+            generated.append(name)
+    return completed, generated
+
+
+def build_actions(customers: CustomerService) -> list[Action]:
+    return [
+        ActionSessionStart(customers),
+        ActionGreet(customers),
+        ActionChangeLanguage(customers),
+    ]
+
+
+def action_server_app(settings: Settings) -> web.Application:
+    if not settings.action_token:
+        raise SystemExit("FUSION_ACTION_TOKEN must be set for the action server")
+    database = Database.from_url(settings.database_url)
+    customers = CustomerService(database, SystemClock())
+    app = create_action_app(build_actions(customers), settings.action_token)
+
+    async def close_database(_: web.Application) -> AsyncIterator[None]:
+        yield
+        await database.dispose()
+
+    app.cleanup_ctx.append(close_database)
+    return app
+
+
+def rasa_environment(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
+    """What ``endpoints.yml`` and ``credentials.yml`` substitute (``${FUSION_…}``)."""
+    settings.tracker_store_path.parent.mkdir(parents=True, exist_ok=True)
+    return {
+        **env,
+        "FUSION_ACTION_URL": settings.action_url,
+        "FUSION_ACTION_TOKEN": settings.action_token or "",
+        "FUSION_TRACKER_DB": str(settings.tracker_store_path),
+        "FUSION_MAX_MESSAGE_LENGTH": str(settings.max_message_length),
+        "RASA_TELEMETRY_ENABLED": "false",
+    }

@@ -1,0 +1,1 @@
+"""The service layer: load, call the pure core, persist, commit — one transaction each."""

@@ -1,0 +1,143 @@
+"""Settings, built once from the ``FUSION_*`` variables by the composition root.
+
+Nothing else in the code base reads the environment: ``Settings.from_env`` takes any
+mapping, so tests pass a dict. A bad value stops start-up with the variable's name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+LANGUAGES = ("fr", "en")
+
+
+class SettingsError(ValueError):
+    """A ``FUSION_*`` variable has a value we cannot use; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    tracker_store_path: Path
+    host: str
+    rasa_interface: str
+    rasa_port: int
+    action_port: int
+    engagement_port: int
+    rasa_token: str | None
+    admin_token: str | None
+    action_token: str | None
+    shop_secret: str | None
+    max_message_length: int
+    default_language: str
+    log_level: str
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{_loopback_if_any(self.host)}:{self.action_port}/webhook"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{_loopback_if_any(self.rasa_interface)}:{self.rasa_port}"
+
+    @property
+    def engagement_url(self) -> str:
+        return f"http://{_loopback_if_any(self.host)}:{self.engagement_port}"
+
+    def replace(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, base_dir: Path | None = None) -> Settings:
+        reader = _Reader(env)
+        base = base_dir or Path.cwd()
+        data_dir = reader.path("FUSION_DATA_DIR", base / "var")
+        return cls(
+            data_dir=data_dir,
+            database_url=reader.database_url(
+                "FUSION_DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'fusion.db'}"
+            ),
+            tracker_store_path=reader.path("FUSION_TRACKER_DB", data_dir / "tracker.db"),
+            host=reader.text("FUSION_HOST", "127.0.0.1"),
+            rasa_interface=reader.text("FUSION_RASA_INTERFACE", "127.0.0.1"),
+            rasa_port=reader.port("FUSION_RASA_PORT", 5005),
+            action_port=reader.port("FUSION_ACTION_PORT", 5055),
+            engagement_port=reader.port("FUSION_ENGAGEMENT_PORT", 8000),
+            rasa_token=reader.secret("FUSION_RASA_TOKEN"),
+            admin_token=reader.secret("FUSION_ADMIN_TOKEN"),
+            action_token=reader.secret("FUSION_ACTION_TOKEN"),
+            shop_secret=reader.secret("FUSION_SHOP_SECRET"),
+            max_message_length=reader.integer("FUSION_MAX_MESSAGE_LENGTH", 1000, low=1),
+            default_language=reader.choice("FUSION_DEFAULT_LANGUAGE", "fr", LANGUAGES),
+            log_level=reader.choice(
+                "FUSION_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
+            ),
+        )
+
+
+def _loopback_if_any(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
+@dataclass(frozen=True)
+class _Reader:
+    env: Mapping[str, str]
+
+    def _raw(self, name: str) -> str | None:
+        value = self.env.get(name)
+        if value is None or value.strip() == "":
+            return None
+        return value.strip()
+
+    def text(self, name: str, default: str) -> str:
+        return self._raw(name) or default
+
+    def path(self, name: str, default: Path) -> Path:
+        raw = self._raw(name)
+        return Path(raw) if raw else default
+
+    def integer(self, name: str, default: int, *, low: int, high: int | None = None) -> int:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise SettingsError(f"{name} must be {bounds}, got {value}")
+        return value
+
+    def port(self, name: str, default: int) -> int:
+        return self.integer(name, default, low=1, high=65535)
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        if raw not in allowed:
+            raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+        return raw
+
+    def secret(self, name: str) -> str | None:
+        raw = self._raw(name)
+        if raw is not None and len(raw) < 16:
+            raise SettingsError(f"{name} is too short to be a secret (16 characters at least)")
+        return raw
+
+    def database_url(self, name: str, default: str) -> str:
+        raw = self._raw(name) or default
+        if raw.startswith("sqlite:"):
+            raw = "sqlite+aiosqlite:" + raw[len("sqlite:") :]
+        elif raw.startswith(("postgresql:", "postgres:")):
+            raw = "postgresql+asyncpg:" + raw.split(":", 1)[1]
+        if not raw.startswith(("sqlite+aiosqlite:", "postgresql+asyncpg:")):
+            raise SettingsError(
+                f"{name} must be a sqlite:/// or postgresql:// URL, got {raw.split(':', 1)[0]!r}"
+            )
+        return raw

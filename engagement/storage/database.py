@@ -1,0 +1,64 @@
+"""The database handle: one async engine per process, built by the composition root."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+@dataclass
+class Database:
+    engine: AsyncEngine
+
+    @classmethod
+    def from_url(cls, url: str, *, echo: bool = False) -> Database:
+        """Builds the engine (no I/O happens until the first query)."""
+        if url.startswith("sqlite"):
+            engine = create_async_engine(url, echo=echo)
+            event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        else:
+            engine = create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10)
+        return cls(engine)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def begin(self) -> Any:
+        """A transaction: ``async with db.begin() as conn`` commits on success."""
+        return self.engine.begin()
+
+    def connect(self) -> Any:
+        return self.engine.connect()
+
+    async def ping(self, timeout: float = 2.0) -> bool:
+        """True when the database answers a trivial query within ``timeout`` seconds."""
+        try:
+            await asyncio.wait_for(self._select_one(), timeout)
+        except Exception:  # any failure means "not healthy"
+            return False
+        return True
+
+    async def _select_one(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the action server and the engagement service read while the other writes;
+    # busy_timeout makes a writer wait for the lock instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

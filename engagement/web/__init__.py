@@ -1,0 +1,1 @@
+"""The engagement service's HTTP interface (aiohttp)."""

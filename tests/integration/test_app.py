@@ -1,0 +1,34 @@
+from pathlib import Path
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from engagement.settings import Settings
+from engagement.web.app import create_app
+
+
+async def test_health_is_200_when_the_database_answers(
+    settings: Settings, migrated_url: str
+) -> None:
+    async with TestClient(TestServer(create_app(settings))) as client:
+        response = await client.get("/health")
+        assert response.status == 200
+        assert (await response.json())["database"] is True
+
+
+async def test_health_is_503_when_the_database_does_not_answer(
+    settings: Settings, tmp_path: Path
+) -> None:
+    unreachable = settings.replace(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'dir' / 'fusion.db'}"
+    )
+    async with TestClient(TestServer(create_app(unreachable))) as client:
+        response = await client.get("/health")
+        assert response.status == 503
+        assert (await response.json())["status"] == "unavailable"
+
+
+async def test_unknown_routes_answer_json_404(settings: Settings, migrated_url: str) -> None:
+    async with TestClient(TestServer(create_app(settings))) as client:
+        response = await client.get("/nope")
+        assert response.status == 404
+        assert "error" in await response.json()
