@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from aiohttp import web
 
@@ -16,7 +17,7 @@ from bot.composition import (
     PROJECT_DIR,
     action_server_app,
     load_settings,
-    rasa_environment,
+    render_rasa_config,
     with_generated_secrets,
 )
 from bot.supervisor import Service, supervise
@@ -81,31 +82,26 @@ def run_everything(env: Mapping[str, str]) -> int:
         Service("action server", [python, "-m", "bot", "actions"], env, _action_health(settings)),
         Service(
             "rasa server",
-            [
-                python,
-                "-m",
-                "rasa",
-                "run",
-                "--model",
-                str(model),
-                "--enable-api",
-                "--auth-token",
-                settings.rasa_token or "",
-                "--interface",
-                settings.rasa_interface,
-                "--port",
-                str(settings.rasa_port),
-                "--credentials",
-                str(PROJECT_DIR / "credentials.yml"),
-                "--endpoints",
-                str(PROJECT_DIR / "endpoints.yml"),
-            ],  # fmt: skip
-            rasa_environment(settings, env),
+            rasa_command(settings, model),
+            {**env, "RASA_TELEMETRY_ENABLED": "false"},
             f"{settings.rasa_url}/",
             cwd=str(PROJECT_DIR),
         ),
     ]
     return asyncio.run(supervise(services, lambda: print(banner(settings, generated), flush=True)))
+
+
+def rasa_command(settings: Settings, model: Path) -> list[str]:
+    options = {
+        "--model": str(model),
+        "--auth-token": settings.rasa_token or "",
+        "--interface": settings.rasa_interface,
+        "--port": str(settings.rasa_port),
+        "--credentials": str(render_rasa_config(settings, "credentials.yml")),
+        "--endpoints": str(render_rasa_config(settings, "endpoints.yml")),
+    }
+    flat = [part for option in options.items() for part in option]
+    return [sys.executable, "-m", "rasa", "run", "--enable-api", *flat]
 
 
 def _action_health(settings: Settings) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
@@ -20,6 +21,7 @@ from engagement.storage.database import Database
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 MODELS_DIR = PROJECT_DIR / "models"
+PLACEHOLDER = re.compile(r"\$\{(FUSION_[A-Z_]+)\}")
 GENERATED_SECRETS = ("FUSION_RASA_TOKEN", "FUSION_ADMIN_TOKEN", "FUSION_ACTION_TOKEN")
 
 
@@ -61,14 +63,30 @@ def action_server_app(settings: Settings) -> web.Application:
     return app
 
 
-def rasa_environment(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
-    """What ``endpoints.yml`` and ``credentials.yml`` substitute (``${FUSION_…}``)."""
-    settings.tracker_store_path.parent.mkdir(parents=True, exist_ok=True)
+def rasa_config_values(settings: Settings) -> dict[str, str]:
+    """What ``endpoints.yml`` and ``credentials.yml`` refer to as ``${FUSION_…}``."""
     return {
-        **env,
         "FUSION_ACTION_URL": settings.action_url,
         "FUSION_ACTION_TOKEN": settings.action_token or "",
         "FUSION_TRACKER_DB": str(settings.tracker_store_path),
         "FUSION_MAX_MESSAGE_LENGTH": str(settings.max_message_length),
-        "RASA_TELEMETRY_ENABLED": "false",
     }
+
+
+def render_rasa_config(settings: Settings, name: str) -> Path:
+    """``<name>`` with its ``${FUSION_…}`` placeholders filled, written under the data folder.
+
+    Rasa substitutes environment variables in ``endpoints.yml`` but not in
+    ``credentials.yml``; rendering both here keeps one mechanism and one source of values.
+    """
+    template = (PROJECT_DIR / name).read_text()
+    values = rasa_config_values(settings)
+    missing = set(PLACEHOLDER.findall(template)) - values.keys()
+    if missing:
+        raise ValueError(f"{name} refers to unknown settings: {', '.join(sorted(missing))}")
+    rendered = PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+    target = settings.data_dir / "rasa" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(rendered)
+    target.chmod(0o600)  # it holds the action token
+    return target

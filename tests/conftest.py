@@ -47,5 +47,23 @@ def trained_model() -> Path:
     return ensure_model(PROJECT_DIR, MODELS_DIR, env)
 
 
+REPORT_LINES = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture
+def report(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """``report(line)`` prints ``line`` in the summary at the end of the run."""
+    lines = request.config.stash.setdefault(REPORT_LINES, [])
+    return lines.append
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    lines = config.stash.get(REPORT_LINES, [])
+    if lines:
+        terminalreporter.section("Fusion measurements")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 def run_blocking(func, *args):  # type: ignore[no-untyped-def]
     return asyncio.get_running_loop().run_in_executor(None, func, *args)

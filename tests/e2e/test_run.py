@@ -1,0 +1,194 @@
+"""`python -m bot run` for real: three processes on free ports, a temporary database,
+short French and English conversations over REST, the safe defaults, a clean stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.composition import PROJECT_DIR
+from tests.conftest import TEST_TOKENS
+
+pytestmark = pytest.mark.slow
+
+START_TIMEOUT = 300
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Fusion:
+    process: subprocess.Popen[str]
+    rasa: str
+    actions: str
+    engagement: str
+    output: list[str] = field(default_factory=list)
+
+    def say(self, sender: str, message: str) -> list[str]:
+        response = requests.post(
+            f"{self.rasa}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=60,
+        )
+        assert response.status_code == 200, response.text
+        return [m.get("text", "") for m in response.json()]
+
+    def wait_for(self, text: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.output):
+                return True
+            if self.process.poll() is not None:
+                return False
+            time.sleep(0.5)
+        return False
+
+
+def start(tmp_path: Path, **overrides: str) -> Fusion:
+    ports = {"rasa": free_port(), "actions": free_port(), "engagement": free_port()}
+    env = {
+        **os.environ,
+        **TEST_TOKENS,
+        "FUSION_DATA_DIR": str(tmp_path),
+        "FUSION_RASA_PORT": str(ports["rasa"]),
+        "FUSION_ACTION_PORT": str(ports["actions"]),
+        "FUSION_ENGAGEMENT_PORT": str(ports["engagement"]),
+        "RASA_TELEMETRY_ENABLED": "false",
+        **overrides,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    fusion = Fusion(
+        process,
+        rasa=f"http://127.0.0.1:{env['FUSION_RASA_PORT']}",
+        actions=f"http://127.0.0.1:{env['FUSION_ACTION_PORT']}",
+        engagement=f"http://127.0.0.1:{env['FUSION_ENGAGEMENT_PORT']}",
+    )
+    threading.Thread(target=_collect, args=(process, fusion.output), daemon=True).start()
+    return fusion
+
+
+def _collect(process: subprocess.Popen[str], lines: list[str]) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line.rstrip())
+
+
+def stop(fusion: Fusion) -> int:
+    if fusion.process.poll() is None:
+        fusion.process.send_signal(signal.SIGTERM)
+    try:
+        return fusion.process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(fusion.process.pid, signal.SIGKILL)
+        raise
+
+
+@pytest.fixture(scope="module")
+def fusion(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fusion]:
+    running = start(tmp_path_factory.mktemp("fusion"))
+    if not running.wait_for("Fusion is running", START_TIMEOUT):
+        stop(running)
+        pytest.fail("fusion did not start:\n" + "\n".join(running.output[-60:]))
+    yield running
+    stop(running)
+
+
+def new_customer() -> str:
+    return f"customer-{uuid.uuid4().hex[:8]}"
+
+
+def test_a_french_conversation(fusion: Fusion) -> None:
+    customer = new_customer()
+    hello = fusion.say(customer, "Bonjour")
+    assert hello[0].startswith("Bonjour")
+    assert any(text.startswith("Confidentialité") for text in hello)
+    assert fusion.say(customer, "tu peux faire quoi pour moi ?")[0].startswith("Je peux")
+    assert fusion.say(customer, "merci beaucoup")[0].startswith("Avec plaisir")
+    assert fusion.say(customer, "au revoir")[0].startswith("Au revoir")
+
+
+def test_an_english_conversation(fusion: Fusion) -> None:
+    customer = new_customer()
+    hello = fusion.say(customer, "Hello")
+    assert hello[0].startswith("Hello")
+    assert any(text.startswith("Privacy") for text in hello)
+    assert fusion.say(customer, "are you a real person?")[0].startswith("I'm an automated")
+    assert fusion.say(customer, "thanks a lot")[0].startswith("You're welcome")
+    assert fusion.say(customer, "bye")[0].startswith("Goodbye")
+
+
+def test_the_privacy_notice_comes_with_the_first_greeting_only(fusion: Fusion) -> None:
+    customer = new_customer()
+    assert len(fusion.say(customer, "Bonjour")) == 2
+    assert fusion.say(customer, "Salut") == [fusion.say(customer, "Bonjour")[0]]
+
+
+def test_the_language_changes_on_request(fusion: Fusion) -> None:
+    customer = new_customer()
+    fusion.say(customer, "Bonjour")
+    assert fusion.say(customer, "can you answer in English please")[0].startswith("Got it")
+    assert fusion.say(customer, "parle français stp")[0].startswith("C'est noté")
+
+
+def test_something_off_topic_gets_a_polite_answer(fusion: Fusion) -> None:
+    answer = fusion.say(new_customer(), "quel temps fera-t-il demain à Lyon ?")
+    assert answer[0].startswith(("Désolé", "Pardon"))
+
+
+def test_oversized_and_anonymous_messages_never_reach_the_model(fusion: Fusion) -> None:
+    webhook = f"{fusion.rasa}/webhooks/rest/webhook"
+    too_long = requests.post(webhook, json={"sender": "x", "message": "mot " * 2000}, timeout=10)
+    anonymous = requests.post(webhook, json={"message": "Bonjour"}, timeout=10)
+    assert (too_long.status_code, anonymous.status_code) == (413, 400)
+
+
+def test_the_apis_need_their_tokens(fusion: Fusion) -> None:
+    assert requests.get(f"{fusion.rasa}/status", timeout=10).status_code == 401
+    status = requests.get(
+        f"{fusion.rasa}/status", params={"token": TEST_TOKENS["FUSION_RASA_TOKEN"]}, timeout=10
+    )
+    assert status.status_code == 200
+    assert requests.post(f"{fusion.actions}/webhook", json={}, timeout=10).status_code == 401
+    assert requests.get(f"{fusion.engagement}/health", timeout=10).status_code == 200
+
+
+def test_sigterm_stops_all_three(fusion: Fusion) -> None:
+    assert stop(fusion) == 0
+    for url in (fusion.rasa, fusion.actions, fusion.engagement):
+        with pytest.raises(requests.ConnectionError):
+            requests.get(url, timeout=5)
+
+
+def test_a_service_that_dies_stops_the_others(trained_model: Path, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        fusion = start(tmp_path, FUSION_ENGAGEMENT_PORT=str(port))
+        code = fusion.process.wait(timeout=120)
+    assert code != 0
+    assert fusion.wait_for("engagement service exited", 5), fusion.output[-20:]
