@@ -17,9 +17,11 @@ from bot.composition import (
     PROJECT_DIR,
     action_server_app,
     load_settings,
+    publish_default_rules_if_none,
     render_rasa_config,
     with_generated_secrets,
 )
+from bot.rules_cli import rules_command
 from bot.supervisor import Service, supervise
 from bot.training import ensure_model
 from engagement.settings import Settings, SettingsError
@@ -35,6 +37,17 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
     commands.add_parser("migrate", help="apply the database migrations")
     commands.add_parser("serve", help="start the engagement service only")
     commands.add_parser("actions", help="start the action server only")
+    rules = commands.add_parser("rules", help="reward rules: validate, dry-run, publish")
+    rules_commands = rules.add_subparsers(dest="rules_command", required=True)
+    rules_commands.add_parser("validate", help="report every problem of a rules file").add_argument(
+        "file", type=Path
+    )
+    dry_run = rules_commands.add_parser("dry-run", help="what a rules file would award")
+    dry_run.add_argument("file", type=Path)
+    dry_run.add_argument("events", type=Path, help="JSON lines, one commerce event per line")
+    rules_commands.add_parser("publish", help="make a rules file the rules in force").add_argument(
+        "file", type=Path
+    )
     args = parser.parse_args(argv)
     environment = dict(os.environ if env is None else env)
     try:
@@ -49,8 +62,9 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
         case "train":
             ensure_model(PROJECT_DIR, MODELS_DIR, environment)
         case "migrate":
-            upgrade(settings.database_url)
-            print(f"database up to date: {settings.database_url}")
+            migrate(settings)
+        case "rules":
+            return rules_command(args, settings)
         case "serve":
             web.run_app(
                 create_app(settings), host=settings.host, port=settings.engagement_port,
@@ -66,10 +80,18 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
     return 0
 
 
+def migrate(settings: Settings) -> None:
+    upgrade(settings.database_url)
+    print(f"database up to date: {settings.database_url}")
+    version = asyncio.run(publish_default_rules_if_none(settings))
+    if version is not None:
+        print(f"published the default reward rules as version {version}")
+
+
 def run_everything(env: Mapping[str, str]) -> int:
     env, generated = with_generated_secrets(env)
     settings = load_settings(env)
-    upgrade(settings.database_url)
+    migrate(settings)
     model = ensure_model(PROJECT_DIR, MODELS_DIR, env)
     python = sys.executable
     services = [

@@ -16,11 +16,13 @@ from actions.session import ActionSessionStart
 from bot.action_server import create_action_app
 from engagement.ports import SystemClock
 from engagement.services.customers import CustomerService
+from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
 from engagement.storage.database import Database
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 MODELS_DIR = PROJECT_DIR / "models"
+DEFAULT_RULES = PROJECT_DIR / "rewards" / "rules.yml"
 PLACEHOLDER = re.compile(r"\$\{(FUSION_[A-Z_]+)\}")
 GENERATED_SECRETS = ("FUSION_RASA_TOKEN", "FUSION_ADMIN_TOKEN", "FUSION_ACTION_TOKEN")
 
@@ -61,6 +63,18 @@ def action_server_app(settings: Settings) -> web.Application:
 
     app.cleanup_ctx.append(close_database)
     return app
+
+
+async def publish_default_rules_if_none(settings: Settings) -> int | None:
+    """A fresh database starts with the shipped catalogue; the version, or None if kept."""
+    database = Database.from_url(settings.database_url)
+    try:
+        book = RulesBook(database, SystemClock())
+        if await book.has_rules():
+            return None
+        return await book.publish(DEFAULT_RULES.read_text(), "default catalogue")
+    finally:
+        await database.dispose()
 
 
 def rasa_config_values(settings: Settings) -> dict[str, str]:

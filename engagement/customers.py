@@ -26,6 +26,7 @@ class Customer:
     timezone: str | None
     created_at: datetime
     privacy_notice_at: datetime | None
+    stage: str = "need"
 
     @property
     def first_name(self) -> str | None:

@@ -32,6 +32,8 @@ class Settings:
     admin_token: str | None
     action_token: str | None
     shop_secret: str | None
+    community_manager_token: str | None
+    marketer_token: str | None
     max_message_length: int
     default_language: str
     log_level: str
@@ -47,6 +49,15 @@ class Settings:
     @property
     def engagement_url(self) -> str:
         return f"http://{_loopback_if_any(self.host)}:{self.engagement_port}"
+
+    @property
+    def role_tokens(self) -> dict[str, str]:
+        """Bearer tokens of the non-admin roles that are configured."""
+        tokens = {
+            "community_manager": self.community_manager_token,
+            "marketer": self.marketer_token,
+        }
+        return {role: token for role, token in tokens.items() if token}
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -71,6 +82,8 @@ class Settings:
             admin_token=reader.secret("FUSION_ADMIN_TOKEN"),
             action_token=reader.secret("FUSION_ACTION_TOKEN"),
             shop_secret=reader.secret("FUSION_SHOP_SECRET"),
+            community_manager_token=reader.secret("FUSION_COMMUNITY_MANAGER_TOKEN"),
+            marketer_token=reader.secret("FUSION_MARKETER_TOKEN"),
             max_message_length=reader.integer("FUSION_MAX_MESSAGE_LENGTH", 1000, low=1),
             default_language=reader.choice("FUSION_DEFAULT_LANGUAGE", "fr", LANGUAGES),
             log_level=reader.choice(

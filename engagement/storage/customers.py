@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from engagement.customers import Customer
-from engagement.storage.tables import customers
+from engagement.ladder import StageChanged
+from engagement.storage.tables import customers, stage_changes
 
 
 class SqlCustomers:
@@ -42,6 +43,44 @@ class SqlCustomers:
             .values(language=language, updated_at=now)
         )
 
+    async def update_profile(
+        self,
+        customer_id: str,
+        *,
+        name: str | None,
+        language: str | None,
+        timezone: str | None,
+        now: datetime,
+    ) -> None:
+        """Sets the given fields (``None`` leaves a field as it is)."""
+        values = {
+            key: value
+            for key, value in (("name", name), ("language", language), ("timezone", timezone))
+            if value is not None
+        }
+        if values:
+            await self._conn.execute(
+                sa.update(customers)
+                .where(customers.c.id == customer_id)
+                .values(**values, updated_at=now)
+            )
+
+    async def move_to_stage(self, change: StageChanged, event_id: str | None) -> None:
+        await self._conn.execute(
+            sa.update(customers)
+            .where(customers.c.id == change.customer_id)
+            .values(stage=change.to_stage, updated_at=change.at)
+        )
+        await self._conn.execute(
+            stage_changes.insert().values(
+                customer_id=change.customer_id,
+                from_stage=change.from_stage,
+                to_stage=change.to_stage,
+                event_id=event_id,
+                changed_at=change.at,
+            )
+        )
+
     async def claim_privacy_notice(self, customer_id: str, now: datetime) -> bool:
         """True for exactly one caller: the one that records the notice as shown."""
         result = await self._conn.execute(
@@ -70,4 +109,5 @@ def _to_customer(row: sa.engine.Row) -> Customer:
         timezone=row.timezone,
         created_at=row.created_at,
         privacy_notice_at=row.privacy_notice_at,
+        stage=row.stage,
     )

@@ -23,6 +23,7 @@ class Database:
         if url.startswith("sqlite"):
             engine = create_async_engine(url, echo=echo)
             event.listen(engine.sync_engine, "connect", _configure_sqlite)
+            event.listen(engine.sync_engine, "begin", _begin_immediate)
         else:
             engine = create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10)
         return cls(engine)
@@ -54,7 +55,16 @@ class Database:
         await self.engine.dispose()
 
 
+def _begin_immediate(conn: Any) -> None:
+    # A deferred SQLite transaction that reads, then writes, fails at once with "database
+    # is locked" when another process wrote in between; taking the write lock up front
+    # makes concurrent writers wait their turn (busy_timeout) instead.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # we emit BEGIN ourselves (see _begin_immediate)
+    dbapi_connection.isolation_level = None
     # WAL lets the action server and the engagement service read while the other writes;
     # busy_timeout makes a writer wait for the lock instead of failing at once.
     cursor = dbapi_connection.cursor()

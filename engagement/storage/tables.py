@@ -16,4 +16,169 @@ customers = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("privacy_notice_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("stage", sa.String(16), nullable=False, server_default="need"),
+)
+
+# The funnel over time: every move of a customer on the ladder (DESIGN §2).
+stage_changes = sa.Table(
+    "stage_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("from_stage", sa.String(16), nullable=False),
+    sa.Column("to_stage", sa.String(16), nullable=False),
+    sa.Column("event_id", sa.String(128), nullable=True),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_stage_changes_customer", "customer_id"),
+    sa.Index("ix_stage_changes_at", "changed_at"),
+)
+
+
+# What the shop and the conversation tell us; one row per event id (replays change nothing).
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("order_id", sa.String(128), nullable=True),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Index("ix_events_customer_type", "customer_id", "type"),
+    sa.Index("ix_events_occurred_at", "occurred_at"),
+)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("total", sa.Numeric(12, 2), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("placed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_orders_customer", "customer_id"),
+)
+
+order_items = sa.Table(
+    "order_items",
+    metadata,
+    sa.Column("order_id", sa.String(128), sa.ForeignKey("orders.id"), primary_key=True),
+    sa.Column("line", sa.Integer, primary_key=True),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("price", sa.Numeric(12, 2), nullable=False),
+    sa.Index("ix_order_items_sku", "sku"),
+)
+
+# Append-only: reversals are new entries pointing at the one they compensate.
+ledger_entries = sa.Table(
+    "ledger_entries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("points", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("event_id", sa.String(128), nullable=False),
+    sa.Column("rule_id", sa.String(64), nullable=False),
+    sa.Column("reverses_entry_id", sa.Integer, sa.ForeignKey("ledger_entries.id"), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("event_id", "rule_id", "kind", name="uq_ledger_event_rule_kind"),
+    sa.Index("ix_ledger_customer", "customer_id"),
+)
+
+customer_badges = sa.Table(
+    "customer_badges",
+    metadata,
+    sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), primary_key=True),
+    sa.Column("badge_id", sa.String(64), primary_key=True),
+    sa.Column("event_id", sa.String(128), nullable=False),
+    sa.Column("rule_id", sa.String(64), nullable=False),
+    sa.Column("earned_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+coupons = sa.Table(
+    "coupons",
+    metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("template_id", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("value", sa.Numeric(12, 2), nullable=False),
+    sa.Column("min_basket", sa.Numeric(12, 2), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("redeemed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("redeemed_order_id", sa.String(128), nullable=True),
+    sa.Column("event_id", sa.String(128), nullable=False),
+    sa.Column("rule_id", sa.String(64), nullable=False),
+    sa.UniqueConstraint("event_id", "rule_id", name="uq_coupon_event_rule"),
+    sa.Index("ix_coupons_customer", "customer_id"),
+)
+
+# What moved a customer's fusion score, and when (the score itself is derived, §3).
+fusion_entries = sa.Table(
+    "fusion_entries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("event_id", sa.String(128), nullable=False),
+    sa.Column("event_type", sa.String(32), nullable=False),
+    sa.Column("rule_id", sa.String(64), nullable=False),
+    sa.Column("delta", sa.Integer, nullable=False),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("event_id", "rule_id", name="uq_fusion_event_rule"),
+    sa.Index("ix_fusion_customer", "customer_id"),
+)
+
+# Why a balance is what it is: one row per (event, rule), awarded or the reason why not.
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(128), nullable=False),
+    sa.Column("rule_id", sa.String(64), nullable=False),
+    sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(300), nullable=False),
+    sa.Column("rules_version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("event_id", "rule_id", name="uq_decision_event_rule"),
+    sa.Index("ix_decisions_customer", "customer_id"),
+)
+
+# How many awards a rule gave a customer in a period (the `limit` of a rule).
+rule_usage = sa.Table(
+    "rule_usage",
+    metadata,
+    sa.Column("customer_id", sa.String(128), primary_key=True),
+    sa.Column("rule_id", sa.String(64), primary_key=True),
+    sa.Column("period_key", sa.String(16), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
+# A rule's budget for a period, split in shards so concurrent awards do not all update
+# one hot row; an award takes from one shard with a conditional update, never below zero.
+budget_shards = sa.Table(
+    "budget_shards",
+    metadata,
+    sa.Column("rule_id", sa.String(64), primary_key=True),
+    sa.Column("period_key", sa.String(16), primary_key=True),
+    sa.Column("shard", sa.Integer, primary_key=True),
+    sa.Column("points_left", sa.Integer, nullable=True),
+    sa.Column("coupons_left", sa.Integer, nullable=True),
+)
+
+rules_versions = sa.Table(
+    "rules_versions",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("checksum", sa.String(64), nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("published_by", sa.String(64), nullable=False),
 )

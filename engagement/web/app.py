@@ -2,34 +2,63 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from engagement.ports import Clock, SystemClock
+from engagement.services.coupons import CouponService
+from engagement.services.customer_view import CustomerView
+from engagement.services.rewards import RewardsService
+from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
 from engagement.storage.database import Database
+from engagement.web import admin, commerce
+from engagement.web.auth import auth_middleware
 from engagement.web.errors import error_middleware
 from engagement.web.health import health
-from engagement.web.keys import DATABASE, SETTINGS
+from engagement.web.keys import COUPONS, CUSTOMER_VIEW, DATABASE, REWARDS, RULES_BOOK, SETTINGS
+from engagement.web.openapi import openapi
 
 MAX_BODY_BYTES = 1024 * 1024
 
 
-def create_app(settings: Settings, *, database: Database | None = None) -> web.Application:
+def create_app(
+    settings: Settings, *, database: Database | None = None, clock: Clock | None = None
+) -> web.Application:
     """A fresh application; ``database`` lets a caller share an engine it owns."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY_BYTES
+    )
+    db = database or Database.from_url(settings.database_url)
+    clock = clock or SystemClock()
+    rules = RulesBook(db, clock)
     app[SETTINGS] = settings
-    app.cleanup_ctx.append(_database_ctx(settings, database))
-    app.router.add_get("/health", health)
+    app[DATABASE] = db
+    app[RULES_BOOK] = rules
+    app[REWARDS] = RewardsService(db, clock, rules)
+    app[COUPONS] = CouponService(db, clock)
+    app[CUSTOMER_VIEW] = CustomerView(db, clock)
+    if database is None:
+        app.cleanup_ctx.append(_dispose(db))
+    add_routes(app.router)
     return app
 
 
-def _database_ctx(settings: Settings, given: Database | None):  # type: ignore[no-untyped-def]
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        database = given or Database.from_url(settings.database_url)
-        app[DATABASE] = database
+def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/health", health)
+    router.add_get("/api/openapi.json", openapi)
+    router.add_post("/api/v1/events", commerce.post_event)
+    router.add_post("/api/v1/coupons/{code}/validate", commerce.validate_coupon)
+    router.add_post("/api/v1/coupons/{code}/redeem", commerce.redeem_coupon)
+    router.add_get("/api/v1/customers/{id}", admin.get_customer)
+    router.add_get("/api/v1/customers/{id}/ledger", admin.get_ledger)
+    router.add_get("/api/v1/customers/{id}/decisions", admin.get_decisions)
+
+
+def _dispose(db: Database) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(_: web.Application) -> AsyncIterator[None]:
         yield
-        if given is None:
-            await database.dispose()
+        await db.dispose()
 
     return ctx

@@ -7,9 +7,34 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from engagement.commerce import InvalidField, InvalidSignature, MalformedBody
+from engagement.coupons import (
+    BasketTooSmall,
+    CouponAlreadyRedeemed,
+    CouponExpired,
+    CouponNotFound,
+)
+from engagement.rules import RulesFileInvalid
+from engagement.services.customer_view import UnknownCustomer
+from engagement.services.rules_book import NoRulesPublished
+from engagement.web.auth import Forbidden, Unauthenticated
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+STATUS: dict[type[Exception], int] = {
+    MalformedBody: 400,
+    InvalidSignature: 401,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    CouponNotFound: 404,
+    UnknownCustomer: 404,
+    CouponAlreadyRedeemed: 409,
+    CouponExpired: 410,
+    BasketTooSmall: 422,
+    NoRulesPublished: 503,
+}
 
 
 @web.middleware
@@ -20,6 +45,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400:
             raise
         return web.json_response({"error": exc.reason}, status=exc.status)
+    except InvalidField as exc:
+        body = {"error": "invalid field", "field": exc.field, "reason": exc.reason}
+        return web.json_response(body, status=422)
+    except RulesFileInvalid as exc:
+        problems = [{"line": p.line, "message": p.message} for p in exc.problems]
+        return web.json_response({"error": "invalid rules", "problems": problems}, status=422)
+    except tuple(STATUS) as exc:
+        return web.json_response({"error": str(exc)}, status=STATUS[type(exc)])
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return web.json_response({"error": "internal error"}, status=500)

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from engagement.services.coupons import CouponService
+from engagement.services.customer_view import CustomerView
+from engagement.services.rewards import RewardsService
+from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
 from engagement.storage.database import Database
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
+RULES_BOOK = web.AppKey("rules_book", RulesBook)
+REWARDS = web.AppKey("rewards", RewardsService)
+COUPONS = web.AppKey("coupons", CouponService)
+CUSTOMER_VIEW = web.AppKey("customer_view", CustomerView)

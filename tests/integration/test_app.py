@@ -32,3 +32,18 @@ async def test_unknown_routes_answer_json_404(settings: Settings, migrated_url: 
         response = await client.get("/nope")
         assert response.status == 404
         assert "error" in await response.json()
+
+
+async def test_every_route_is_described_in_the_openapi_document(
+    settings: Settings, migrated_url: str
+) -> None:
+    app = create_app(settings)
+    async with TestClient(TestServer(app)) as client:
+        document = await (await client.get("/api/openapi.json")).json()
+    routes = {
+        (route.resource.canonical, route.method.lower())
+        for route in app.router.routes()
+        if route.resource is not None and route.method != "HEAD"
+    }
+    described = {(path, method) for path, ops in document["paths"].items() for method in ops}
+    assert routes <= described, routes - described

@@ -1,0 +1,19 @@
+"""``make bench``: every benchmark, one ``BENCH`` line each."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from bench import p4_rules
+
+
+def main(argv: list[str]) -> int:
+    selected = set(argv) or {"P4"}
+    if "P4" in selected:
+        print(asyncio.run(p4_rules.run()), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,77 @@
+"""The customer ladder (DESIGN §2): which stage a customer stands on, from facts. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+STAGES = ("need", "choice", "relation", "attention", "adherence", "contribution", "flow")
+
+
+@dataclass(frozen=True)
+class LadderCriteria:
+    """Thresholds for each stage's entry criterion (the defaults of DESIGN §2)."""
+
+    purchases_for_choice: int = 1
+    conversations_for_relation: int = 1
+    nudge_answers_for_attention: int = 1
+    repeat_purchases_for_adherence: int = 2
+    contributions_for_contribution: int = 1
+    contribution_kinds_for_flow: int = 2
+    channels_for_flow: int = 2
+    months_for_flow: int = 3
+    ignored_nudges_to_zap: int = 5
+
+
+@dataclass(frozen=True)
+class StageChanged:
+    customer_id: str
+    from_stage: str
+    to_stage: str
+    at: datetime
+
+
+def stage_of(facts: Mapping[str, Any], criteria: LadderCriteria = LadderCriteria()) -> str:
+    """The highest stage whose criterion the customer meets (each stage builds on the one
+    below: a customer who contributed without ever buying stays at ``need``)."""
+    checks = {
+        "choice": _n(facts, "purchases") >= criteria.purchases_for_choice,
+        "relation": _n(facts, "conversations") >= criteria.conversations_for_relation,
+        "attention": _n(facts, "nudge_answers") >= criteria.nudge_answers_for_attention,
+        "adherence": bool(facts.get("opted_in"))
+        or bool(facts.get("club_member"))
+        or _n(facts, "purchases") >= criteria.repeat_purchases_for_adherence,
+        "contribution": _n(facts, "contributions") >= criteria.contributions_for_contribution,
+        "flow": _n(facts, "contribution_kinds") >= criteria.contribution_kinds_for_flow
+        and (
+            _n(facts, "channels") >= criteria.channels_for_flow
+            or _n(facts, "months_active") >= criteria.months_for_flow
+        ),
+    }
+    stage = "need"
+    for candidate in STAGES[1:]:
+        if not checks[candidate]:
+            break
+        stage = candidate
+    return stage
+
+
+def is_zapped(facts: Mapping[str, Any], criteria: LadderCriteria = LadderCriteria()) -> bool:
+    """Opted out, or ignored the last N nudges in a row: stop nudging (DESIGN §2)."""
+    return bool(facts.get("opted_out")) or (
+        _n(facts, "ignored_nudges_in_row") >= criteria.ignored_nudges_to_zap
+    )
+
+
+def stage_change(
+    customer_id: str, previous: str | None, current: str, at: datetime
+) -> StageChanged | None:
+    before = previous or "need"
+    return None if before == current else StageChanged(customer_id, before, current, at)
+
+
+def _n(facts: Mapping[str, Any], key: str) -> int:
+    value = facts.get(key, 0)
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0

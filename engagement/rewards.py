@@ -1,0 +1,100 @@
+"""What the rewards engine records for one event, and the coupon codes it mints (pure)."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from engagement.commerce import CommerceEvent, Order
+
+ORDER_STATUS = {
+    "purchase": "placed",
+    "shipment": "shipped",
+    "delivery": "delivered",
+    "cancellation": "cancelled",
+    "refund": "refunded",
+}
+CONTRIBUTION_TYPES = ("review", "idea", "referral_converted", "share")
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    """An event for the rules: from the shop (with an order) or from the conversation."""
+
+    id: str
+    type: str
+    customer_id: str
+    occurred_at: datetime
+    source: str
+    facts: dict[str, Any] = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)
+    order: Order | None = None
+    customer_name: str | None = None
+    customer_language: str | None = None
+    customer_timezone: str | None = None
+
+    @classmethod
+    def from_commerce(cls, event: CommerceEvent, payload: dict[str, Any]) -> IncomingEvent:
+        return cls(
+            id=event.id,
+            type=event.type,
+            customer_id=event.customer.id,
+            occurred_at=event.occurred_at,
+            source="shop",
+            facts=event.facts(),
+            payload=payload,
+            order=event.order,
+            customer_name=event.customer.name,
+            customer_language=event.customer.language,
+            customer_timezone=event.customer.timezone,
+        )
+
+
+@dataclass(frozen=True)
+class Award:
+    rule_id: str
+    outcome: str
+    reason: str
+    points: int = 0
+    badge: str | None = None
+    coupon_code: str | None = None
+    fusion: int = 0
+
+
+@dataclass(frozen=True)
+class EventRecorded:
+    event_id: str
+    replay: bool
+    awards: tuple[Award, ...]
+    balance: int
+    stage: str
+
+
+def new_coupon_code() -> str:
+    """16 characters of base32 from 80 random bits (≥ 64 bits, DESIGN §4)."""
+    return base64.b32encode(secrets.token_bytes(10)).decode()
+
+
+def customer_counters(
+    counts: dict[str, int], balance: int, badges: frozenset[str], language: str | None
+) -> dict[str, Any]:
+    """The ``customer.…`` facts rules can test, from the customer's stored events."""
+    return {
+        "purchases": counts.get("purchase", 0) - counts.get("cancellation", 0),
+        "conversations": counts.get("conversation", 0) + counts.get("problem_report", 0),
+        "nudge_answers": counts.get("nudge_answer", 0),
+        "reviews": counts.get("review", 0),
+        "ideas": counts.get("idea", 0),
+        "referrals": counts.get("referral_converted", 0),
+        "shares": counts.get("share", 0),
+        "contributions": sum(counts.get(kind, 0) for kind in CONTRIBUTION_TYPES),
+        "contribution_kinds": sum(1 for kind in CONTRIBUTION_TYPES if counts.get(kind)),
+        "points": balance,
+        "language": language,
+        "opted_in": counts.get("opt_in", 0) > counts.get("opt_out", 0),
+        "club_member": counts.get("club_join", 0) > 0,
+        "badges": badges,
+    }

@@ -1,0 +1,89 @@
+"""What an admin sees of one customer: balance, badges, coupons, ledger, decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from engagement.fusion import fusion_score
+from engagement.ports import Clock
+from engagement.storage import tables as t
+from engagement.storage.database import Database
+from engagement.storage.rewards import SqlRewards
+
+PAGE = 100
+
+
+class UnknownCustomer(LookupError):
+    pass
+
+
+class CustomerView:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def summary(self, customer_id: str) -> dict[str, Any]:
+        async with self._db.connect() as conn:
+            row = (
+                await conn.execute(sa.select(t.customers).where(t.customers.c.id == customer_id))
+            ).first()
+            if row is None:
+                raise UnknownCustomer(customer_id)
+            store = SqlRewards(conn)
+            fusion = fusion_score(await store.fusion_entries(customer_id), self._clock.now())
+            return {
+                "id": row.id,
+                "name": row.name,
+                "language": row.language,
+                "timezone": row.timezone,
+                "stage": row.stage,
+                "points": await store.balance(customer_id),
+                "badges": sorted(await store.badges(customer_id)),
+                "fusion_score": fusion.value,
+                "fusion_explanation": [
+                    {"event_id": c.event_id, "event_type": c.event_type, "delta": c.delta,
+                     "weight_now": round(c.weight_now, 2)}
+                    for c in fusion.explanation[:20]
+                ],  # fmt: skip
+                "coupons": await self._rows(conn, t.coupons, customer_id, t.coupons.c.created_at),
+            }
+
+    async def ledger(self, customer_id: str) -> list[dict[str, Any]]:
+        async with self._db.connect() as conn:
+            await self._known(conn, customer_id)
+            table = t.ledger_entries
+            return await self._rows(conn, table, customer_id, table.c.id)
+
+    async def decisions(self, customer_id: str) -> list[dict[str, Any]]:
+        async with self._db.connect() as conn:
+            await self._known(conn, customer_id)
+            return await self._rows(conn, t.decisions, customer_id, t.decisions.c.id)
+
+    async def _known(self, conn, customer_id: str) -> None:  # type: ignore[no-untyped-def]
+        found = await conn.scalar(
+            sa.select(t.customers.c.id).where(t.customers.c.id == customer_id)
+        )
+        if found is None:
+            raise UnknownCustomer(customer_id)
+
+    async def _rows(self, conn, table: sa.Table, customer_id: str, order) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+        rows = await conn.execute(
+            sa.select(table)
+            .where(table.c.customer_id == customer_id)
+            .order_by(order.desc())
+            .limit(PAGE)
+        )
+        return [{k: _json(v) for k, v in row._mapping.items()} for row in rows]
+
+
+def _json(value: Any) -> Any:
+    from datetime import datetime
+    from decimal import Decimal
+
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value

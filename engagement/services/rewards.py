@@ -1,0 +1,186 @@
+"""``record_event``: store an event once, apply the rules in force, pay what they decide.
+
+One transaction per event: the event row (its id makes a replay a no-op), the order, the
+decisions (awarded, or why not) and the ledger entries, badges and coupons. Limits and
+budgets are taken in the database with conditional updates, so concurrent processes can
+neither pay twice nor overspend.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from engagement.ladder import LadderCriteria, stage_change, stage_of
+from engagement.ports import Clock
+from engagement.rewards import (
+    ORDER_STATUS,
+    Award,
+    EventRecorded,
+    IncomingEvent,
+    customer_counters,
+    new_coupon_code,
+)
+from engagement.rules import CustomerFacts, Decision, EventFacts, Rule, Usage, evaluate
+from engagement.services.rules_book import RulesBook, RulesInForce
+from engagement.storage.customers import SqlCustomers
+from engagement.storage.database import Database
+from engagement.storage.rewards import SqlRewards
+
+NO_USAGE = Usage(per_customer={}, budget_left={})
+
+
+class RewardsService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        rules: RulesBook,
+        ladder: LadderCriteria = LadderCriteria(),
+    ) -> None:
+        self._db = db
+        self._ladder = ladder
+        self._clock = clock
+        self._rules = rules
+        self._rng = random.Random()
+
+    async def record_event(self, event: IncomingEvent) -> EventRecorded:
+        now = self._clock.now()
+        async with self._db.begin() as conn:
+            customers = SqlCustomers(conn)
+            store = SqlRewards(conn)
+            customer = await customers.ensure(event.customer_id, now)
+            await customers.update_profile(
+                event.customer_id,
+                name=event.customer_name,
+                language=event.customer_language,
+                timezone=event.customer_timezone,
+                now=now,
+            )
+            is_new = await store.store_event(
+                event_id=event.id, type=event.type, customer_id=event.customer_id,
+                occurred_at=event.occurred_at, received_at=now, source=event.source,
+                order_id=event.order.id if event.order else None, payload=event.payload,
+            )  # fmt: skip
+            if not is_new:
+                balance = await store.balance(event.customer_id)
+                return EventRecorded(event.id, True, (), balance, customer.stage)
+            if event.order is not None:
+                await self._save_order(store, event)
+            if event.type == "refund" and event.order is not None:
+                await self._reverse_purchase_awards(store, event)
+            rules = await self._rules.in_force(conn)
+            counters = customer_counters(
+                await store.event_counts(event.customer_id),
+                await store.balance(event.customer_id),
+                await store.badges(event.customer_id),
+                event.customer_language or customer.language,
+            )
+            stage = stage_of(counters, self._ladder)
+            change = stage_change(event.customer_id, customer.stage, stage, event.occurred_at)
+            if change is not None:
+                await customers.move_to_stage(change, event.id)
+            facts = CustomerFacts(id=event.customer_id, counters={**counters, "stage": stage})
+            decisions = evaluate(
+                rules.rules,
+                EventFacts(event.id, event.type, event.occurred_at, event.facts),
+                facts,
+                NO_USAGE,
+                now,
+            )
+            awards = [await self._apply(conn, rules, event, decision) for decision in decisions]
+            balance = await store.balance(event.customer_id)
+        return EventRecorded(event.id, False, tuple(awards), balance, stage)
+
+    async def _save_order(self, store: SqlRewards, event: IncomingEvent) -> None:
+        assert event.order is not None
+        items = [
+            {"sku": i.sku, "name": i.name, "quantity": i.quantity, "price": i.price}
+            for i in event.order.items
+        ]
+        await store.save_order(
+            order_id=event.order.id, customer_id=event.customer_id,
+            status=ORDER_STATUS[event.type], total=event.order.total,
+            currency=event.order.currency, at=event.occurred_at, items=items,
+        )  # fmt: skip
+
+    async def _reverse_purchase_awards(self, store: SqlRewards, event: IncomingEvent) -> None:
+        assert event.order is not None
+        for entry in await store.awards_of_order_purchase(event.order.id):
+            await store.add_points(
+                customer_id=entry.customer_id, points=-entry.points, kind="reversal",
+                event_id=event.id, rule_id=entry.rule_id, at=self._clock.now(),
+                reverses=entry.id,
+            )  # fmt: skip
+
+    async def _apply(
+        self, conn: AsyncConnection, rules: RulesInForce, event: IncomingEvent, decision: Decision
+    ) -> Award:
+        store = SqlRewards(conn)
+        rule = rules.rules.rule(decision.rule_id)
+        outcome, reason = decision.outcome, decision.reason
+        if outcome == "awarded":
+            outcome, reason = await self._take_limit_and_budget(store, rule, event, decision)
+        award = Award(rule.id, outcome, reason)
+        if outcome == "awarded":
+            award = await self._pay(store, rules, event, decision)
+        await store.record_decision(
+            event_id=event.id, rule_id=rule.id, customer_id=event.customer_id, outcome=outcome,
+            reason=reason, rules_version=rules.version, at=self._clock.now(),
+        )  # fmt: skip
+        return award
+
+    async def _take_limit_and_budget(
+        self, store: SqlRewards, rule: Rule, event: IncomingEvent, decision: Decision
+    ) -> tuple[str, str]:
+        if rule.limit is not None:
+            key = rule.limit.period_key(event.occurred_at)
+            if not await store.take_limit(event.customer_id, rule.id, key, rule.limit.count):
+                return "capped", f"limit of {rule.limit.count} per {rule.limit.per} reached"
+        if rule.budget is not None:
+            granted = await store.take_budget(
+                rule.id, rule.budget.period_key(event.occurred_at),
+                points=decision.points, coupons=1 if decision.coupon else 0,
+                points_budget=rule.budget.points, coupons_budget=rule.budget.coupons,
+                rng=self._rng,
+            )  # fmt: skip
+            if not granted:
+                return "over_budget", f"budget per {rule.budget.per} spent"
+        return "awarded", decision.reason
+
+    async def _pay(
+        self, store: SqlRewards, rules: RulesInForce, event: IncomingEvent, decision: Decision
+    ) -> Award:
+        now = self._clock.now()
+        if decision.points:
+            await store.add_points(
+                customer_id=event.customer_id, points=decision.points, kind="award",
+                event_id=event.id, rule_id=decision.rule_id, at=now,
+            )  # fmt: skip
+        badge = decision.badge
+        if badge and not await store.add_badge(
+            customer_id=event.customer_id, badge_id=badge, event_id=event.id,
+            rule_id=decision.rule_id, at=now,
+        ):  # fmt: skip
+            badge = None
+        if decision.fusion:
+            await store.add_fusion(
+                customer_id=event.customer_id, event_id=event.id, event_type=event.type,
+                rule_id=decision.rule_id, delta=decision.fusion, occurred_at=event.occurred_at,
+            )  # fmt: skip
+        code = None
+        if decision.coupon:
+            template = rules.rules.coupons[decision.coupon]
+            code = new_coupon_code()
+            await store.add_coupon(
+                code=code, customer_id=event.customer_id, template_id=template.id,
+                kind=template.kind, value=template.value, min_basket=template.min_basket,
+                created_at=now, expires_at=now + timedelta(days=template.valid_days),
+                event_id=event.id, rule_id=decision.rule_id,
+            )  # fmt: skip
+        return Award(
+            decision.rule_id, "awarded", decision.reason, decision.points, badge, code,
+            decision.fusion,
+        )  # fmt: skip

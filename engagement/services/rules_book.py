@@ -1,0 +1,78 @@
+"""The reward rules in force: versions in the database, parsed once per version per process.
+
+Publishing validates the whole file first (an invalid file never replaces the rules in
+force) and records a new version; every process picks it up at its next event, so a new
+version goes live without restarting anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from engagement.ports import Clock
+from engagement.rules import RuleSet, parse_rules
+from engagement.storage.database import Database
+from engagement.storage.tables import rules_versions
+
+
+class NoRulesPublished(LookupError):
+    """No version of the reward rules has been published yet."""
+
+
+@dataclass(frozen=True)
+class RulesInForce:
+    version: int
+    rules: RuleSet
+
+
+class RulesBook:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+        self._cached: RulesInForce | None = None
+
+    async def publish(self, text: str, published_by: str) -> int:
+        """The version of ``text`` (new, or the existing one when unchanged).
+
+        Raises ``RulesFileInvalid`` (and writes nothing) when the file is invalid.
+        """
+        parse_rules(text)
+        checksum = hashlib.sha256(text.encode()).hexdigest()
+        async with self._db.begin() as conn:
+            latest = (
+                await conn.execute(
+                    sa.select(rules_versions.c.version, rules_versions.c.checksum)
+                    .order_by(rules_versions.c.version.desc())
+                    .limit(1)
+                )
+            ).first()
+            if latest is not None and latest.checksum == checksum:
+                return int(latest.version)
+            result = await conn.execute(
+                rules_versions.insert().values(
+                    checksum=checksum,
+                    content=text,
+                    published_at=self._clock.now(),
+                    published_by=published_by,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    async def in_force(self, conn: AsyncConnection) -> RulesInForce:
+        latest = await conn.scalar(sa.select(sa.func.max(rules_versions.c.version)))
+        if latest is None:
+            raise NoRulesPublished("no reward rules have been published")
+        if self._cached is None or self._cached.version != latest:
+            content = await conn.scalar(
+                sa.select(rules_versions.c.content).where(rules_versions.c.version == latest)
+            )
+            self._cached = RulesInForce(int(latest), parse_rules(content))
+        return self._cached
+
+    async def has_rules(self) -> bool:
+        async with self._db.connect() as conn:
+            return (await conn.scalar(sa.select(sa.func.count()).select_from(rules_versions))) > 0

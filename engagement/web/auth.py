@@ -1,0 +1,76 @@
+"""Who may call what: admin bearer tokens with a role, shop calls signed with HMAC."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from enum import Enum
+
+from aiohttp import web
+
+from engagement.commerce import InvalidSignature, verify_signature
+from engagement.web.keys import SETTINGS
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Role(str, Enum):
+    ADMIN = "admin"
+    COMMUNITY_MANAGER = "community_manager"
+    MARKETER = "marketer"
+
+
+class Unauthenticated(Exception):
+    """No valid credentials."""
+
+
+class Forbidden(Exception):
+    """Valid credentials, but not for this endpoint."""
+
+
+def requires(*roles: Role) -> Callable[[Handler], Handler]:
+    """Marks a handler as reserved to ``roles`` (admin is always allowed)."""
+
+    def mark(handler: Handler) -> Handler:
+        handler.fusion_roles = frozenset({Role.ADMIN, *roles})  # type: ignore[attr-defined]
+        return handler
+
+    return mark
+
+
+def signed_by_shop(handler: Handler) -> Handler:
+    handler.fusion_signed = True  # type: ignore[attr-defined]
+    return handler
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    target = getattr(request.match_info, "handler", handler)
+    if getattr(target, "fusion_signed", False):
+        secret = request.app[SETTINGS].shop_secret
+        if not secret:
+            raise web.HTTPServiceUnavailable(reason="FUSION_SHOP_SECRET is not configured")
+        verify_signature(secret, await request.read(), request.headers.get("X-Fusion-Signature"))
+    roles = getattr(target, "fusion_roles", None)
+    if roles is not None:
+        role = role_of(request)
+        if role not in roles:
+            raise Forbidden(f"the {role} role cannot do this")
+    return await handler(request)
+
+
+def role_of(request: web.Request) -> Role:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("an admin bearer token is required")
+    admin = request.app[SETTINGS].admin_token
+    if admin and hmac.compare_digest(token.encode(), admin.encode()):
+        return Role.ADMIN
+    for role, configured in request.app[SETTINGS].role_tokens.items():
+        if hmac.compare_digest(token.encode(), configured.encode()):
+            return Role(role)
+    raise Unauthenticated("unknown token")
+
+
+__all__ = ["InvalidSignature", "Role", "auth_middleware", "requires", "signed_by_shop"]

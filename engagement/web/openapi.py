@@ -1,0 +1,177 @@
+"""``GET /api/openapi.json``: the OpenAPI 3 document of the engagement HTTP API.
+
+Kept by hand next to the routes; a test fails when a route is missing from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+_ERROR = {
+    "description": "error",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}  # noqa: E501
+_SIGNED: list[dict[str, list[str]]] = [{"shopSignature": []}]
+_ADMIN: list[dict[str, list[str]]] = [{"adminToken": []}]
+_CUSTOMER_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _op(
+    summary: str,
+    *,
+    security: list | None = None,
+    params: list | None = None,
+    body: str | None = None,
+    ok: str = "200",
+    errors: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {"summary": summary, "responses": {ok: {"description": "ok"}}}
+    for status in errors:
+        operation["responses"][status] = _ERROR
+    if security is not None:
+        operation["security"] = security
+    if params:
+        operation["parameters"] = params
+    if body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
+        }
+    return operation
+
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Fusion engagement service", "version": "1"},
+    "paths": {
+        "/health": {"get": _op("200 once the database answers, 503 otherwise", errors=("503",))},
+        "/api/openapi.json": {"get": _op("this document")},
+        "/api/v1/events": {
+            "post": _op(
+                "record a commerce event (idempotent by id: a replay answers 200)",
+                security=_SIGNED,
+                body="CommerceEvent",
+                ok="201",
+                errors=("400", "401", "422", "503"),
+            )  # fmt: skip
+        },
+        "/api/v1/coupons/{code}/validate": {
+            "post": _op(
+                "check a coupon against a basket",
+                security=_SIGNED,
+                params=[_CODE],
+                body="Checkout",
+                errors=("401", "404", "409", "410", "422"),
+            )  # fmt: skip
+        },
+        "/api/v1/coupons/{code}/redeem": {
+            "post": _op(
+                "use a coupon (exactly one of concurrent redemptions wins; the others 409)",
+                security=_SIGNED,
+                params=[_CODE],
+                body="Checkout",
+                errors=("401", "404", "409", "410", "422"),
+            )  # fmt: skip
+        },
+        "/api/v1/customers/{id}": {
+            "get": _op(
+                "points, badges, coupons and profile of a customer",
+                security=_ADMIN,
+                params=[_CUSTOMER_ID],
+                errors=("401", "403", "404"),
+            )  # fmt: skip
+        },
+        "/api/v1/customers/{id}/ledger": {
+            "get": _op(
+                "the customer's ledger entries, newest first",
+                security=_ADMIN,
+                params=[_CUSTOMER_ID],
+                errors=("401", "403", "404"),
+            )  # fmt: skip
+        },
+        "/api/v1/customers/{id}/decisions": {
+            "get": _op(
+                "every rule decision for the customer's events: awarded or why not",
+                security=_ADMIN,
+                params=[_CUSTOMER_ID],
+                errors=("401", "403", "404"),
+            )  # fmt: skip
+        },
+    },
+    "components": {
+        "securitySchemes": {
+            "adminToken": {"type": "http", "scheme": "bearer"},
+            "shopSignature": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Fusion-Signature",
+                "description": "hex HMAC-SHA256 of the raw body with FUSION_SHOP_SECRET",
+            },  # fmt: skip
+        },
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "properties": {
+                    "error": {"type": "string"},
+                    "field": {"type": "string"},
+                    "reason": {"type": "string"},
+                },
+            },  # fmt: skip
+            "Checkout": {
+                "type": "object",
+                "required": ["basket_total"],
+                "properties": {"basket_total": {"type": "number"}, "order_id": {"type": "string"}},
+            },  # fmt: skip
+            "CommerceEvent": {
+                "type": "object",
+                "required": ["id", "type", "occurred_at", "customer", "order"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string"},
+                    "type": {
+                        "enum": ["purchase", "shipment", "delivery", "cancellation", "refund"]
+                    },  # noqa: E501
+                    "occurred_at": {"type": "string", "format": "date-time"},
+                    "customer": {
+                        "type": "object",
+                        "required": ["id"],
+                        "properties": {
+                            "id": {"type": "string"},
+                            "name": {"type": "string"},
+                            "language": {"enum": ["fr", "en"]},
+                            "timezone": {"type": "string"},
+                        },
+                    },  # fmt: skip
+                    "order": {
+                        "type": "object",
+                        "required": ["id", "total", "currency", "items"],
+                        "properties": {
+                            "id": {"type": "string"},
+                            "total": {"type": "number"},
+                            "currency": {"type": "string"},
+                            "items": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "sku": {"type": "string"},
+                                        "name": {"type": "string"},
+                                        "quantity": {"type": "integer"},
+                                        "price": {"type": "number"},
+                                    },
+                                },
+                            },
+                        },
+                    },  # fmt: skip
+                },
+            },
+        },
+    },
+}
+
+
+async def openapi(_: web.Request) -> web.Response:
+    return web.json_response(DOCUMENT)
