@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import sqlalchemy as sa
+
+
+class Money(sa.types.TypeDecorator[Decimal]):
+    """An amount kept as whole cents, so SQLite and PostgreSQL agree to the cent."""
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: sa.engine.Dialect) -> int | None:
+        return None if value is None else int((Decimal(value) * 100).to_integral_value())
+
+    def process_result_value(self, value: int | None, dialect: sa.engine.Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value).scaleb(-2)
+
 
 metadata = sa.MetaData()
 
@@ -56,7 +72,7 @@ orders = sa.Table(
     sa.Column("id", sa.String(128), primary_key=True),
     sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("total", sa.Numeric(12, 2), nullable=False),
+    sa.Column("total", Money(), nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("placed_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -71,7 +87,7 @@ order_items = sa.Table(
     sa.Column("sku", sa.String(64), nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("quantity", sa.Integer, nullable=False),
-    sa.Column("price", sa.Numeric(12, 2), nullable=False),
+    sa.Column("price", Money(), nullable=False),
     sa.Index("ix_order_items_sku", "sku"),
 )
 
@@ -108,8 +124,8 @@ coupons = sa.Table(
     sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), nullable=False),
     sa.Column("template_id", sa.String(64), nullable=False),
     sa.Column("kind", sa.String(8), nullable=False),
-    sa.Column("value", sa.Numeric(12, 2), nullable=False),
-    sa.Column("min_basket", sa.Numeric(12, 2), nullable=False),
+    sa.Column("value", Money(), nullable=False),
+    sa.Column("min_basket", Money(), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("redeemed_at", sa.DateTime(timezone=True), nullable=True),

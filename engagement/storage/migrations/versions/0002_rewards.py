@@ -49,8 +49,8 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.String(length=128), nullable=False),
         sa.Column("template_id", sa.String(length=64), nullable=False),
         sa.Column("kind", sa.String(length=8), nullable=False),
-        sa.Column("value", sa.Numeric(precision=12, scale=2), nullable=False),
-        sa.Column("min_basket", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),  # cents
+        sa.Column("min_basket", sa.BigInteger(), nullable=False),  # cents
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("redeemed_at", sa.DateTime(timezone=True), nullable=True),
@@ -149,7 +149,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=128), nullable=False),
         sa.Column("customer_id", sa.String(length=128), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("total", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("total", sa.BigInteger(), nullable=False),  # cents
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("placed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -169,7 +169,7 @@ def upgrade() -> None:
         sa.Column("sku", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
-        sa.Column("price", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("price", sa.BigInteger(), nullable=False),  # cents
         sa.ForeignKeyConstraint(
             ["order_id"],
             ["orders.id"],
