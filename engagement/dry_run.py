@@ -64,14 +64,18 @@ def dry_run(rules: RuleSet, events: Iterable[ReplayedEvent]) -> DryRunReport:
     counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
     baskets: dict[str, Decimal | None] = {}
     balances: Counter[str] = Counter()
+    consent: dict[str, str] = {}
 
     def facts() -> Iterator[tuple[EventFacts, CustomerFacts]]:
         for event in events:
             report.events += 1
             counts[event.customer_id][event.type] += 1
+            if event.type in ("opt_in", "opt_out"):
+                consent[event.customer_id] = event.type
             baskets[event.id] = event.basket
             counters = customer_counters(
-                dict(counts[event.customer_id]), balances[event.customer_id], frozenset(), None
+                dict(counts[event.customer_id]), balances[event.customer_id], frozenset(), None,
+                consent.get(event.customer_id),
             )
             yield (
                 EventFacts(event.id, event.type, event.occurred_at, event.facts),

@@ -17,7 +17,9 @@ ORDER_STATUS = {
     "cancellation": "cancelled",
     "refund": "refunded",
 }
-CONTRIBUTION_TYPES = ("review", "idea", "referral_converted", "share")
+# What counts as a contribution on the ladder (DESIGN §2): approved reviews and ideas,
+# converted referrals, shares.
+CONTRIBUTION_TYPES = ("review_approved", "idea_approved", "referral_converted", "share")
 
 
 @dataclass(frozen=True)
@@ -79,22 +81,28 @@ def new_coupon_code() -> str:
 
 
 def customer_counters(
-    counts: dict[str, int], balance: int, badges: frozenset[str], language: str | None
+    counts: dict[str, int],
+    balance: int,
+    badges: frozenset[str],
+    language: str | None,
+    consent: str | None = None,
 ) -> dict[str, Any]:
-    """The ``customer.…`` facts rules can test, from the customer's stored events."""
+    """The ``customer.…`` facts rules can test, from the customer's stored events;
+    ``consent`` is the type of their latest opt_in/opt_out event, if any."""
     return {
         "purchases": counts.get("purchase", 0) - counts.get("cancellation", 0),
         "conversations": counts.get("conversation", 0) + counts.get("problem_report", 0),
         "nudge_answers": counts.get("nudge_answer", 0),
-        "reviews": counts.get("review", 0),
-        "ideas": counts.get("idea", 0),
+        "reviews": counts.get("review_approved", 0),
+        "ideas": counts.get("idea_approved", 0),
         "referrals": counts.get("referral_converted", 0),
         "shares": counts.get("share", 0),
         "contributions": sum(counts.get(kind, 0) for kind in CONTRIBUTION_TYPES),
         "contribution_kinds": sum(1 for kind in CONTRIBUTION_TYPES if counts.get(kind)),
         "points": balance,
         "language": language,
-        "opted_in": counts.get("opt_in", 0) > counts.get("opt_out", 0),
+        "opted_in": consent == "opt_in",
+        "opted_out": consent == "opt_out",
         "club_member": counts.get("club_join", 0) > 0,
         "badges": badges,
     }

@@ -9,8 +9,12 @@ neither pay twice nor overspend.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from engagement.ladder import LadderCriteria, stage_change, stage_of
@@ -47,51 +51,58 @@ class RewardsService:
         self._rng = random.Random()
 
     async def record_event(self, event: IncomingEvent) -> EventRecorded:
-        now = self._clock.now()
         async with self._db.begin() as conn:
-            customers = SqlCustomers(conn)
-            store = SqlRewards(conn)
-            customer = await customers.ensure(event.customer_id, now)
-            await customers.update_profile(
-                event.customer_id,
-                name=event.customer_name,
-                language=event.customer_language,
-                timezone=event.customer_timezone,
-                now=now,
-            )
-            is_new = await store.store_event(
-                event_id=event.id, type=event.type, customer_id=event.customer_id,
-                occurred_at=event.occurred_at, received_at=now, source=event.source,
-                order_id=event.order.id if event.order else None, payload=event.payload,
-            )  # fmt: skip
-            if not is_new:
-                balance = await store.balance(event.customer_id)
-                return EventRecorded(event.id, True, (), balance, customer.stage)
-            if event.order is not None:
-                await self._save_order(store, event)
-            if event.type == "refund" and event.order is not None:
-                await self._reverse_purchase_awards(store, event)
-            rules = await self._rules.in_force(conn)
-            counters = customer_counters(
-                await store.event_counts(event.customer_id),
-                await store.balance(event.customer_id),
-                await store.badges(event.customer_id),
-                event.customer_language or customer.language,
-            )
-            stage = stage_of(counters, self._ladder)
-            change = stage_change(event.customer_id, customer.stage, stage, event.occurred_at)
-            if change is not None:
-                await customers.move_to_stage(change, event.id)
-            facts = CustomerFacts(id=event.customer_id, counters={**counters, "stage": stage})
-            decisions = evaluate(
-                rules.rules,
-                EventFacts(event.id, event.type, event.occurred_at, event.facts),
-                facts,
-                NO_USAGE,
-                now,
-            )
-            awards = [await self._apply(conn, rules, event, decision) for decision in decisions]
+            return await self.record_in(conn, event)
+
+    async def record_in(self, conn: AsyncConnection, event: IncomingEvent) -> EventRecorded:
+        """``record_event`` inside a caller's transaction (e.g. with a contribution's row)."""
+        now = self._clock.now()
+        customers = SqlCustomers(conn)
+        store = SqlRewards(conn)
+        customer = await customers.ensure(event.customer_id, now)
+        await customers.update_profile(
+            event.customer_id,
+            name=event.customer_name,
+            language=event.customer_language,
+            timezone=event.customer_timezone,
+            now=now,
+        )
+        is_new = await store.store_event(
+            event_id=event.id, type=event.type, customer_id=event.customer_id,
+            occurred_at=event.occurred_at, received_at=now, source=event.source,
+            order_id=event.order.id if event.order else None, payload=event.payload,
+        )  # fmt: skip
+        if not is_new:
             balance = await store.balance(event.customer_id)
+            return EventRecorded(event.id, True, (), balance, customer.stage)
+        facts = event.facts
+        if event.order is not None:
+            facts = await self._order_facts(store, event)
+            await self._save_order(store, event)
+        if event.type == "refund" and event.order is not None:
+            entries = await store.awards_of_order_purchase(event.order.id)
+            await self.reverse(conn, entries, event.id)
+        rules = await self._rules.in_force(conn)
+        counters = customer_counters(
+            await store.event_counts(event.customer_id),
+            await store.balance(event.customer_id),
+            await store.badges(event.customer_id),
+            event.customer_language or customer.language,
+            await store.consent(event.customer_id),
+        )
+        stage = stage_of(counters, replace(self._ladder, **rules.rules.ladder))
+        change = stage_change(event.customer_id, customer.stage, stage, event.occurred_at)
+        if change is not None:
+            await customers.move_to_stage(change, event.id)
+        decisions = evaluate(
+            rules.rules,
+            EventFacts(event.id, event.type, event.occurred_at, facts),
+            CustomerFacts(id=event.customer_id, counters={**counters, "stage": stage}),
+            NO_USAGE,
+            now,
+        )
+        awards = [await self._apply(conn, rules, event, decision) for decision in decisions]
+        balance = await store.balance(event.customer_id)
         return EventRecorded(event.id, False, tuple(awards), balance, stage)
 
     async def _save_order(self, store: SqlRewards, event: IncomingEvent) -> None:
@@ -106,14 +117,30 @@ class RewardsService:
             currency=event.order.currency, at=event.occurred_at, items=items,
         )  # fmt: skip
 
-    async def _reverse_purchase_awards(self, store: SqlRewards, event: IncomingEvent) -> None:
+    async def _order_facts(self, store: SqlRewards, event: IncomingEvent) -> dict[str, Any]:
+        """The event's facts, plus how long a delivery took since the order was placed."""
         assert event.order is not None
-        for entry in await store.awards_of_order_purchase(event.order.id):
-            await store.add_points(
+        facts = dict(event.facts)
+        placed_at = await store.order_placed_at(event.order.id)
+        if event.type == "delivery" and placed_at is not None:
+            days = (_aware(event.occurred_at) - _aware(placed_at)).days
+            facts["order"] = {**facts.get("order", {}), "days_to_deliver": days}
+        return facts
+
+    async def reverse(
+        self, conn: AsyncConnection, entries: Iterable[sa.engine.Row], cause_event_id: str
+    ) -> int:
+        """Compensating entries for award ``entries`` (never edits); the points taken back."""
+        store = SqlRewards(conn)
+        taken = 0
+        for entry in entries:
+            if await store.add_points(
                 customer_id=entry.customer_id, points=-entry.points, kind="reversal",
-                event_id=event.id, rule_id=entry.rule_id, at=self._clock.now(),
+                event_id=cause_event_id, rule_id=entry.rule_id, at=self._clock.now(),
                 reverses=entry.id,
-            )  # fmt: skip
+            ):  # fmt: skip
+                taken += entry.points
+        return taken
 
     async def _apply(
         self, conn: AsyncConnection, rules: RulesInForce, event: IncomingEvent, decision: Decision
@@ -184,3 +211,7 @@ class RewardsService:
             decision.rule_id, "awarded", decision.reason, decision.points, badge, code,
             decision.fusion,
         )  # fmt: skip
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

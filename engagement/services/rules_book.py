@@ -73,6 +73,21 @@ class RulesBook:
             self._cached = RulesInForce(int(latest), parse_rules(content))
         return self._cached
 
+    async def versions(self) -> list[dict[str, object]]:
+        """Every published version, newest first (without the content)."""
+        v = rules_versions.c
+        async with self._db.connect() as conn:
+            rows = await conn.execute(
+                sa.select(v.version, v.checksum, v.published_at, v.published_by).order_by(
+                    v.version.desc()
+                )
+            )
+            return [
+                {"version": r.version, "checksum": r.checksum,
+                 "published_at": r.published_at.isoformat(), "published_by": r.published_by}
+                for r in rows
+            ]  # fmt: skip
+
     async def has_rules(self) -> bool:
         async with self._db.connect() as conn:
             return (await conn.scalar(sa.select(sa.func.count()).select_from(rules_versions))) > 0

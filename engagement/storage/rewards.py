@@ -94,6 +94,23 @@ class SqlRewards:
                 .values(status=status, updated_at=at)
             )
 
+    async def order_placed_at(self, order_id: str) -> datetime | None:
+        placed: datetime | None = await self._conn.scalar(
+            sa.select(t.orders.c.placed_at).where(t.orders.c.id == order_id)
+        )
+        return placed
+
+    async def consent(self, customer_id: str) -> str | None:
+        """``opt_in`` or ``opt_out``: the customer's latest word on news, or None."""
+        e = t.events.c
+        latest: str | None = await self._conn.scalar(
+            sa.select(e.type)
+            .where(e.customer_id == customer_id, e.type.in_(("opt_in", "opt_out")))
+            .order_by(e.occurred_at.desc(), e.received_at.desc())
+            .limit(1)
+        )
+        return latest
+
     async def event_counts(self, customer_id: str) -> dict[str, int]:
         rows = await self._conn.execute(
             sa.select(t.events.c.type, sa.func.count())
@@ -298,17 +315,26 @@ class SqlRewards:
 
     async def awards_of_order_purchase(self, order_id: str) -> list[sa.engine.Row]:
         """Unreversed award entries paid for the purchase of ``order_id``."""
+        return await self._unreversed_awards(
+            t.events.c.order_id == order_id, t.events.c.type == "purchase"
+        )
+
+    async def awards_of_events(self, event_ids: Sequence[str]) -> list[sa.engine.Row]:
+        """Unreversed award entries paid for any of ``event_ids``."""
+        return await self._unreversed_awards(t.events.c.id.in_(list(event_ids)))
+
+    async def _unreversed_awards(self, *where: Any) -> list[sa.engine.Row]:
         le = t.ledger_entries
         reversal = sa.alias(le)
         rows = await self._conn.execute(
             sa.select(le)
             .join(t.events, t.events.c.id == le.c.event_id)
             .where(
-                t.events.c.order_id == order_id,
-                t.events.c.type == "purchase",
+                *where,
                 le.c.kind == "award",
                 ~sa.exists().where(reversal.c.reverses_entry_id == le.c.id),
             )
+            .order_by(le.c.id)
         )
         return list(rows)
 

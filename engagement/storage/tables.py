@@ -198,3 +198,36 @@ rules_versions = sa.Table(
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("published_by", sa.String(64), nullable=False),
 )
+
+# What customers give back (DESIGN §4): reviews, ideas, shares, survey answers, with their
+# moderation status; the rewards follow the status through events.
+contributions = sa.Table(
+    "contributions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("order_id", sa.String(128), nullable=True),
+    sa.Column("sku", sa.String(128), nullable=True),
+    sa.Column("rating", sa.SmallInteger, nullable=True),
+    sa.Column("title", sa.String(200), nullable=True),
+    sa.Column("body", sa.Text, nullable=True),
+    sa.Column("language", sa.String(2), nullable=True),
+    sa.Column("channel", sa.String(32), nullable=True),
+    sa.Column("votes", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("moderated_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("moderated_by", sa.String(64), nullable=True),
+    sa.Column("moderation_note", sa.String(500), nullable=True),
+    sa.Index("ix_contributions_status", "kind", "status"),
+    sa.Index("ix_contributions_customer", "customer_id"),
+)
+
+idea_votes = sa.Table(
+    "idea_votes",
+    metadata,
+    sa.Column("idea_id", sa.String(64), sa.ForeignKey("contributions.id"), primary_key=True),
+    sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -7,17 +7,26 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from engagement.ports import Clock, SystemClock
+from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
 from engagement.services.customer_view import CustomerView
 from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
 from engagement.storage.database import Database
-from engagement.web import admin, commerce
+from engagement.web import admin, commerce, community
 from engagement.web.auth import auth_middleware
 from engagement.web.errors import error_middleware
 from engagement.web.health import health
-from engagement.web.keys import COUPONS, CUSTOMER_VIEW, DATABASE, REWARDS, RULES_BOOK, SETTINGS
+from engagement.web.keys import (
+    CONTRIBUTIONS,
+    COUPONS,
+    CUSTOMER_VIEW,
+    DATABASE,
+    REWARDS,
+    RULES_BOOK,
+    SETTINGS,
+)
 from engagement.web.openapi import openapi
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -36,7 +45,9 @@ def create_app(
     app[SETTINGS] = settings
     app[DATABASE] = db
     app[RULES_BOOK] = rules
-    app[REWARDS] = RewardsService(db, clock, rules)
+    rewards = RewardsService(db, clock, rules)
+    app[REWARDS] = rewards
+    app[CONTRIBUTIONS] = ContributionService(db, clock, rewards)
     app[COUPONS] = CouponService(db, clock)
     app[CUSTOMER_VIEW] = CustomerView(db, clock)
     if database is None:
@@ -54,6 +65,12 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/api/v1/customers/{id}", admin.get_customer)
     router.add_get("/api/v1/customers/{id}/ledger", admin.get_ledger)
     router.add_get("/api/v1/customers/{id}/decisions", admin.get_decisions)
+    router.add_post("/api/v1/rules/validate", community.validate_rules)
+    router.add_post("/api/v1/rules", community.publish_rules)
+    router.add_get("/api/v1/rules/versions", community.rules_versions)
+    router.add_get("/api/v1/contributions", community.moderation_queue)
+    router.add_post("/api/v1/contributions/{id}/moderation", community.moderate)
+    router.add_get("/api/v1/ideas", community.best_ideas)
 
 
 def _dispose(db: Database) -> Callable[[web.Application], AsyncIterator[None]]:

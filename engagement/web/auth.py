@@ -11,6 +11,8 @@ from aiohttp import web
 from engagement.commerce import InvalidSignature, verify_signature
 from engagement.web.keys import SETTINGS
 
+ROLE = "fusion_role"  # the request's role, once authenticated
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -55,8 +57,15 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if roles is not None:
         role = role_of(request)
         if role not in roles:
-            raise Forbidden(f"the {role} role cannot do this")
+            raise Forbidden(f"the {role.value} role cannot do this")
+        request[ROLE] = role
     return await handler(request)
+
+
+def caller(request: web.Request) -> str:
+    """Who made the request, for audit columns (tokens identify a role, not a person)."""
+    role = request.get(ROLE)
+    return role.value if isinstance(role, Role) else "unknown"
 
 
 def role_of(request: web.Request) -> Role:

@@ -15,6 +15,11 @@ from engagement.coupons import (
     CouponNotFound,
 )
 from engagement.rules import RulesFileInvalid
+from engagement.services.contributions import (
+    ModerationRefused,
+    UnknownContribution,
+    VoteRefused,
+)
 from engagement.services.customer_view import UnknownCustomer
 from engagement.services.rules_book import NoRulesPublished
 from engagement.web.auth import Forbidden, Unauthenticated
@@ -30,6 +35,9 @@ STATUS: dict[type[Exception], int] = {
     Forbidden: 403,
     CouponNotFound: 404,
     UnknownCustomer: 404,
+    UnknownContribution: 404,
+    ModerationRefused: 409,
+    VoteRefused: 409,
     CouponAlreadyRedeemed: 409,
     CouponExpired: 410,
     BasketTooSmall: 422,

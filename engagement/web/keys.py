@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
 from engagement.services.customer_view import CustomerView
 from engagement.services.rewards import RewardsService
@@ -17,3 +18,4 @@ RULES_BOOK = web.AppKey("rules_book", RulesBook)
 REWARDS = web.AppKey("rewards", RewardsService)
 COUPONS = web.AppKey("coupons", CouponService)
 CUSTOMER_VIEW = web.AppKey("customer_view", CustomerView)
+CONTRIBUTIONS = web.AppKey("contributions", ContributionService)

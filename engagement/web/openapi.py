@@ -38,7 +38,11 @@ def _op(
     if body:
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
+            "content": {
+                "application/yaml" if body == "RulesFile" else "application/json": {
+                    "schema": {"$ref": f"#/components/schemas/{body}"}
+                }
+            },
         }
     return operation
 
@@ -100,6 +104,52 @@ DOCUMENT: dict[str, Any] = {
                 errors=("401", "403", "404"),
             )  # fmt: skip
         },
+        "/api/v1/rules/validate": {
+            "post": _op(
+                "check a rules file (YAML body): every problem with its line",
+                security=_ADMIN,
+                body="RulesFile",
+                errors=("400", "401", "403", "422"),
+            )
+        },
+        "/api/v1/rules": {
+            "post": _op(
+                "publish a rules file as the new version in force (an invalid file "
+                "changes nothing)",
+                security=_ADMIN,
+                body="RulesFile",
+                ok="201",
+                errors=("400", "401", "403", "422"),
+            )
+        },
+        "/api/v1/rules/versions": {
+            "get": _op("published versions, newest first", security=_ADMIN, errors=("401", "403"))
+        },
+        "/api/v1/contributions": {
+            "get": _op(
+                "the moderation queue (?status=pending|approved|rejected|shipped, "
+                "?kind=review|idea|share|survey_answer)",
+                security=_ADMIN,
+                errors=("401", "403"),
+            )
+        },
+        "/api/v1/contributions/{id}/moderation": {
+            "post": _op(
+                "approve, reject or ship a contribution; rewards follow, a rejection "
+                "reverses them",
+                security=_ADMIN,
+                params=[_CUSTOMER_ID],
+                body="Moderation",
+                errors=("400", "401", "403", "404", "409", "422"),
+            )
+        },
+        "/api/v1/ideas": {
+            "get": _op(
+                "the community's published ideas, most voted first",
+                security=_ADMIN,
+                errors=("401", "403"),
+            )
+        },
     },
     "components": {
         "securitySchemes": {
@@ -120,6 +170,15 @@ DOCUMENT: dict[str, Any] = {
                     "reason": {"type": "string"},
                 },
             },  # fmt: skip
+            "RulesFile": {"type": "string", "description": "the YAML rules file, as text"},
+            "Moderation": {
+                "type": "object",
+                "required": ["decision"],
+                "properties": {
+                    "decision": {"enum": ["approve", "reject", "ship"]},
+                    "note": {"type": "string", "maxLength": 500},
+                },
+            },
             "Checkout": {
                 "type": "object",
                 "required": ["basket_total"],

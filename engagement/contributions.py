@@ -1,0 +1,90 @@
+"""Contributions (DESIGN §4): what a customer may submit, and how moderation moves it. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from engagement.commerce import InvalidField
+
+# Reviews and ideas wait for a moderator; a share or a survey answer stands at once.
+MODERATED = frozenset({"review", "idea"})
+KINDS = frozenset({"review", "idea", "share", "survey_answer"})
+MAX_TITLE = 200
+MAX_BODY = 5_000
+
+# (status now, moderator's decision) → status after
+TRANSITIONS = {
+    ("pending", "approve"): "approved",
+    ("pending", "reject"): "rejected",
+    ("approved", "reject"): "rejected",
+    ("approved", "ship"): "shipped",
+}
+DECISIONS = frozenset(decision for _, decision in TRANSITIONS)
+
+
+class ModerationRefused(ValueError):
+    """A decision that does not apply to the contribution in its current status."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: str
+    customer_id: str
+    kind: str
+    occurred_at: datetime
+    title: str | None = None
+    body: str | None = None
+    rating: int | None = None
+    order_id: str | None = None
+    sku: str | None = None
+    language: str | None = None
+    channel: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise InvalidField("kind", f"must be one of {', '.join(sorted(KINDS))}")
+        if self.kind == "review":
+            if isinstance(self.rating, bool) or self.rating not in range(1, 6):
+                raise InvalidField("rating", "a review has a rating from 1 to 5")
+            if not (self.order_id or self.sku):
+                raise InvalidField("order_id", "a review is about an order or a product")
+        elif self.rating is not None:
+            raise InvalidField("rating", f"a {self.kind} has no rating")
+        if self.kind == "idea" and not (self.title or "").strip():
+            raise InvalidField("title", "an idea needs a title")
+        if self.title is not None and len(self.title) > MAX_TITLE:
+            raise InvalidField("title", f"is longer than {MAX_TITLE} characters")
+        if self.body is not None and len(self.body) > MAX_BODY:
+            raise InvalidField("body", f"is longer than {MAX_BODY} characters")
+
+    @property
+    def initial_status(self) -> str:
+        return "pending" if self.kind in MODERATED else "approved"
+
+
+def moderate(kind: str, status: str, decision: str) -> str:
+    """The status after ``decision``; raises ``ModerationRefused`` when it does not apply."""
+    if decision not in DECISIONS:
+        raise InvalidField("decision", f"must be one of {', '.join(sorted(DECISIONS))}")
+    after = TRANSITIONS.get((status, decision))
+    if after is None or (decision == "ship" and kind != "idea"):
+        raise ModerationRefused(f"cannot {decision} a {status} {kind}")
+    return after
+
+
+def event_of(kind: str, status: str) -> str | None:
+    """The event a status change emits for the rules (None: the rewards are reversed)."""
+    if status == "approved" and kind in MODERATED:
+        return f"{kind}_approved"
+    if status == "shipped":
+        return "idea_shipped"
+    return None
+
+
+def submission_event_id(contribution_id: str) -> str:
+    return f"contribution:{contribution_id}"
+
+
+def status_event_id(contribution_id: str, status: str) -> str:
+    return f"contribution:{contribution_id}:{status}"
