@@ -16,12 +16,13 @@ from bot.composition import (
     MODELS_DIR,
     PROJECT_DIR,
     action_server_app,
+    expire_points,
     load_settings,
     publish_default_rules_if_none,
     render_rasa_config,
     with_generated_secrets,
 )
-from bot.rules_cli import rules_command
+from bot.rules_cli import duration, rules_command
 from bot.supervisor import Service, supervise
 from bot.training import ensure_model
 from engagement.settings import Settings, SettingsError
@@ -45,8 +46,20 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
     dry_run = rules_commands.add_parser("dry-run", help="what a rules file would award")
     dry_run.add_argument("file", type=Path)
     dry_run.add_argument("events", type=Path, help="JSON lines, one commerce event per line")
+    backtest = rules_commands.add_parser(
+        "backtest", help="a rules file against the rules in force, over stored events"
+    )
+    backtest.add_argument("file", type=Path)
+    backtest.add_argument(
+        "--since", type=duration, default="30d", help="how far back: 30d (default), 12h, 2w"
+    )
     rules_commands.add_parser("publish", help="make a rules file the rules in force").add_argument(
         "file", type=Path
+    )
+    rewards = commands.add_parser("rewards", help="rewards housekeeping")
+    rewards_commands = rewards.add_subparsers(dest="rewards_command", required=True)
+    rewards_commands.add_parser(
+        "expire", help="expire points past the policy's date and warn those close to it"
     )
     args = parser.parse_args(argv)
     environment = dict(os.environ if env is None else env)
@@ -65,6 +78,8 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
             migrate(settings)
         case "rules":
             return rules_command(args, settings)
+        case "rewards":
+            print(asyncio.run(expire_points(settings)))
         case "serve":
             web.run_app(
                 create_app(settings), host=settings.host, port=settings.engagement_port,

@@ -16,6 +16,7 @@ from actions.session import ActionSessionStart
 from bot.action_server import create_action_app
 from engagement.ports import SystemClock
 from engagement.services.customers import CustomerService
+from engagement.services.expiry import ExpiryService
 from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
 from engagement.storage.database import Database
@@ -75,6 +76,20 @@ async def publish_default_rules_if_none(settings: Settings) -> int | None:
         return await book.publish(DEFAULT_RULES.read_text(), "default catalogue")
     finally:
         await database.dispose()
+
+
+async def expire_points(settings: Settings) -> str:
+    """One run of the points-expiry policy (the engagement service also runs it hourly)."""
+    database = Database.from_url(settings.database_url)
+    try:
+        clock = SystemClock()
+        run = await ExpiryService(database, clock, RulesBook(database, clock)).run()
+    finally:
+        await database.dispose()
+    return (
+        f"points expiry: {run.customers} customers checked, {run.points_expired} points "
+        f"expired, {run.warnings} warnings"
+    )
 
 
 def rasa_config_values(settings: Settings) -> dict[str, str]:

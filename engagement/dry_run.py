@@ -13,7 +13,7 @@ from typing import Any
 
 from engagement.commerce import COMMERCE_EVENT_TYPES, InvalidField, parse_commerce_event
 from engagement.rewards import customer_counters
-from engagement.rules import CustomerFacts, Decision, EventFacts, RuleSet, evaluate_stream
+from engagement.rules import CustomerFacts, Decision, EventFacts, RuleSet, StreamEvaluator
 
 POINT_VALUE = Decimal("0.01")  # what one point costs the brand, for the liability figure
 
@@ -58,68 +58,71 @@ class DryRunReport:
         return "\n".join(lines)
 
 
-def dry_run(rules: RuleSet, events: Iterable[ReplayedEvent]) -> DryRunReport:
-    """Replays ``events`` in order through ``rules``, as if the store started empty."""
-    report = DryRunReport()
-    counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    baskets: dict[str, Decimal | None] = {}
-    balances: Counter[str] = Counter()
-    consent: dict[str, str] = {}
+class Replay:
+    """Feeds events in order through ``rules``, as if the store started empty."""
 
-    def facts() -> Iterator[tuple[EventFacts, CustomerFacts]]:
-        for event in events:
-            report.events += 1
-            counts[event.customer_id][event.type] += 1
-            if event.type in ("opt_in", "opt_out"):
-                consent[event.customer_id] = event.type
-            baskets[event.id] = event.basket
-            counters = customer_counters(
-                dict(counts[event.customer_id]), balances[event.customer_id], frozenset(), None,
-                consent.get(event.customer_id),
-            )
-            yield (
-                EventFacts(event.id, event.type, event.occurred_at, event.facts),
-                CustomerFacts(event.customer_id, counters),
-            )
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self.report = DryRunReport()
+        self._evaluator = StreamEvaluator(rules)
+        self._counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self._balances: Counter[str] = Counter()
+        self._consent: dict[str, str] = {}
+        self._placed_at: dict[str, datetime] = {}
 
-    customer_of: dict[str, str] = {}
-    for decision in evaluate_stream(rules, _remember(facts(), customer_of), None):
-        _count(report, rules, decision, customer_of, baskets, balances)
-    return report
-
-
-def _remember(
-    pairs: Iterator[tuple[EventFacts, CustomerFacts]], customer_of: dict[str, str]
-) -> Iterator[tuple[EventFacts, CustomerFacts]]:
-    for event, customer in pairs:
-        customer_of[event.id] = customer.id
-        yield event, customer
-
-
-def _count(
-    report: DryRunReport,
-    rules: RuleSet,
-    decision: Decision,
-    customer_of: dict[str, str],
-    baskets: dict[str, Decimal | None],
-    balances: Counter[str],
-) -> None:
-    report.outcomes[decision.outcome] += 1
-    if decision.outcome != "awarded":
-        return
-    customer = customer_of[decision.event_id]
-    report.customers.add(customer)
-    report.points[decision.rule_id] += decision.points
-    balances[customer] += decision.points
-    if decision.badge:
-        report.badges[decision.rule_id] += 1
-    if decision.coupon:
-        report.coupons[decision.rule_id] += 1
-        template = rules.coupons[decision.coupon]
-        basket = baskets.get(decision.event_id) or template.min_basket
-        report.coupon_cost += (
-            template.value if template.kind == "amount" else basket * template.value / 100
+    def feed(self, event: ReplayedEvent) -> None:
+        self.report.events += 1
+        customer = event.customer_id
+        self._counts[customer][event.type] += 1
+        if event.type in ("opt_in", "opt_out"):
+            self._consent[customer] = event.type
+        counters = customer_counters(
+            dict(self._counts[customer]), self._balances[customer], frozenset(), None,
+            self._consent.get(customer),
+        )  # fmt: skip
+        facts = self._with_delivery_time(event)
+        decisions = self._evaluator.decide(
+            EventFacts(event.id, event.type, event.occurred_at, facts),
+            CustomerFacts(customer, counters),
         )
+        for decision in decisions:
+            self._count(decision, customer, event.basket)
+
+    def _with_delivery_time(self, event: ReplayedEvent) -> dict[str, Any]:
+        order = event.facts.get("order") or {}
+        order_id = order.get("id")
+        if event.type == "purchase" and order_id:
+            self._placed_at.setdefault(order_id, event.occurred_at)
+        if event.type == "delivery" and order_id in self._placed_at:
+            days = (event.occurred_at - self._placed_at[order_id]).days
+            return {**event.facts, "order": {**order, "days_to_deliver": days}}
+        return event.facts
+
+    def _count(self, decision: Decision, customer: str, basket: Decimal | None) -> None:
+        report = self.report
+        report.outcomes[decision.outcome] += 1
+        if decision.outcome != "awarded":
+            return
+        report.customers.add(customer)
+        report.points[decision.rule_id] += decision.points
+        self._balances[customer] += decision.points
+        if decision.badge:
+            report.badges[decision.rule_id] += 1
+        if decision.coupon:
+            report.coupons[decision.rule_id] += 1
+            template = self.rules.coupons[decision.coupon]
+            paid = basket or template.min_basket
+            report.coupon_cost += (
+                template.value if template.kind == "amount" else paid * template.value / 100
+            )
+
+
+def dry_run(rules: RuleSet, events: Iterable[ReplayedEvent]) -> DryRunReport:
+    """What ``rules`` would award over ``events``, replayed in order from an empty store."""
+    replay = Replay(rules)
+    for event in events:
+        replay.feed(event)
+    return replay.report
 
 
 def read_events(path: Path) -> Iterator[ReplayedEvent]:
@@ -146,6 +149,16 @@ def replayed_event(data: dict[str, Any]) -> ReplayedEvent:
         type=str(data["type"]),
         customer_id=str(customer.get("id") or data.get("customer_id")),
         occurred_at=datetime.fromisoformat(str(data["occurred_at"]).replace("Z", "+00:00")),
-        facts=dict(data.get("data") or {}),
+        facts=dict(data.get("facts") or data.get("data") or {}),
         basket=None,
     )
+
+
+def stored_event(
+    event_id: str, type_: str, customer_id: str, occurred_at: datetime, payload: dict[str, Any]
+) -> ReplayedEvent:
+    """An event as the events table keeps it (the raw body for the shop's events)."""
+    if type_ in COMMERCE_EVENT_TYPES:
+        return replayed_event(payload)
+    facts = dict(payload.get("facts") or {})
+    return ReplayedEvent(event_id, type_, customer_id, occurred_at, facts, None)

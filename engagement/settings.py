@@ -37,6 +37,7 @@ class Settings:
     max_message_length: int
     default_language: str
     log_level: str
+    expiry_interval_s: int = 3600
 
     @property
     def action_url(self) -> str:
@@ -89,6 +90,7 @@ class Settings:
             log_level=reader.choice(
                 "FUSION_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
             ),
+            expiry_interval_s=reader.integer("FUSION_EXPIRY_INTERVAL_S", 3600, low=10),
         )
 
 

@@ -10,6 +10,7 @@ from engagement.rules.engine import (
     CustomerFacts,
     Decision,
     EventFacts,
+    StreamEvaluator,
     Usage,
     evaluate,
     evaluate_stream,
@@ -31,5 +32,5 @@ __all__ = [
     "ALREADY_EARNED", "AWARDED", "CAPPED", "EVENT_TYPES", "NOT_ELIGIBLE", "NO_CONSENT",
     "OVER_BUDGET", "Badge", "Budget", "CouponTemplate", "CustomerFacts", "Decision",
     "EventFacts", "Limit", "PointsExpiry", "Problem", "Rule", "RuleSet", "RulesFileInvalid",
-    "Usage", "evaluate", "evaluate_stream", "parse_rules",
+    "StreamEvaluator", "Usage", "evaluate", "evaluate_stream", "parse_rules",
 ]  # fmt: skip

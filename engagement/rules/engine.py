@@ -109,33 +109,46 @@ def _decide(rule: Rule, event: EventFacts, customer: CustomerFacts, usage: Usage
     )  # fmt: skip
 
 
+class StreamEvaluator:
+    """Decides events one after the other, counting limits, budgets and badges as it goes."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self._per_customer: dict[str, dict[tuple[str, str], int]] = {}
+        self._budget_left: dict[tuple[str, str], tuple[int | None, int | None]] = {}
+        self._badges: dict[str, set[str]] = {}
+
+    def decide(self, event: EventFacts, customer: CustomerFacts) -> list[Decision]:
+        listening = self.rules.for_event(event.type)
+        if not listening:
+            return []
+        used = self._per_customer.setdefault(customer.id, {})
+        earned = self._badges.get(customer.id)
+        if earned:
+            counters = dict(customer.counters)
+            counters["badges"] = frozenset(counters.get("badges", ())) | earned
+            customer = CustomerFacts(customer.id, counters)
+        usage = Usage(used, self._budget_left)
+        decisions = []
+        for rule in listening:
+            decision = _decide(rule, event, customer, usage)
+            if decision.outcome == AWARDED:
+                _consume(rule, decision, event, used, self._budget_left)
+                if decision.badge:
+                    self._badges.setdefault(customer.id, set()).add(decision.badge)
+            decisions.append(decision)
+        return decisions
+
+
 def evaluate_stream(
     rules: RuleSet,
     pairs: Iterable[tuple[EventFacts, CustomerFacts]],
     now: datetime | None,
 ) -> Iterator[Decision]:
     """Decisions for events in order, counting limits, budgets and badges as they go."""
-    per_customer: dict[str, dict[tuple[str, str], int]] = {}
-    budget_left: dict[tuple[str, str], tuple[int | None, int | None]] = {}
-    badges: dict[str, set[str]] = {}
+    evaluator = StreamEvaluator(rules)
     for event, customer in pairs:
-        listening = rules.for_event(event.type)
-        if not listening:
-            continue
-        used = per_customer.setdefault(customer.id, {})
-        earned = badges.get(customer.id)
-        if earned:
-            counters = dict(customer.counters)
-            counters["badges"] = frozenset(counters.get("badges", ())) | earned
-            customer = CustomerFacts(customer.id, counters)
-        usage = Usage(used, budget_left)
-        for rule in listening:
-            decision = _decide(rule, event, customer, usage)
-            if decision.outcome == AWARDED:
-                _consume(rule, decision, event, used, budget_left)
-                if decision.badge:
-                    badges.setdefault(customer.id, set()).add(decision.badge)
-            yield decision
+        yield from evaluator.decide(event, customer)
 
 
 def _consume(

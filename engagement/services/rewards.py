@@ -70,7 +70,7 @@ class RewardsService:
         is_new = await store.store_event(
             event_id=event.id, type=event.type, customer_id=event.customer_id,
             occurred_at=event.occurred_at, received_at=now, source=event.source,
-            order_id=event.order.id if event.order else None, payload=event.payload,
+            order_id=event.order.id if event.order else None, payload=_stored_payload(event),
         )  # fmt: skip
         if not is_new:
             balance = await store.balance(event.customer_id)
@@ -215,3 +215,9 @@ class RewardsService:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _stored_payload(event: IncomingEvent) -> dict[str, Any]:
+    """The shop's raw body as it came; for other events, their payload and the facts the
+    rules saw, so a back-test can replay them."""
+    return event.payload if event.source == "shop" else {**event.payload, "facts": event.facts}

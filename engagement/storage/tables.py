@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -20,6 +21,29 @@ class Money(sa.types.TypeDecorator[Decimal]):
         return None if value is None else Decimal(value).scaleb(-2)
 
 
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """A moment stored in UTC and read back aware: SQLite keeps no offset, so without this
+    10:00+01:00 and 10:00Z would be stored alike."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: datetime | None, dialect: sa.engine.Dialect
+    ) -> datetime | None:
+        if value is None:
+            return None
+        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return aware.astimezone(timezone.utc)
+
+    def process_result_value(
+        self, value: datetime | None, dialect: sa.engine.Dialect
+    ) -> datetime | None:
+        if value is None:
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 metadata = sa.MetaData()
 
 customers = sa.Table(
@@ -29,9 +53,9 @@ customers = sa.Table(
     sa.Column("name", sa.String(200), nullable=True),
     sa.Column("language", sa.String(2), nullable=True),
     sa.Column("timezone", sa.String(64), nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("privacy_notice_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("privacy_notice_at", UtcDateTime(), nullable=True),
     sa.Column("stage", sa.String(16), nullable=False, server_default="need"),
 )
 
@@ -44,7 +68,7 @@ stage_changes = sa.Table(
     sa.Column("from_stage", sa.String(16), nullable=False),
     sa.Column("to_stage", sa.String(16), nullable=False),
     sa.Column("event_id", sa.String(128), nullable=True),
-    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("changed_at", UtcDateTime(), nullable=False),
     sa.Index("ix_stage_changes_customer", "customer_id"),
     sa.Index("ix_stage_changes_at", "changed_at"),
 )
@@ -57,8 +81,8 @@ events = sa.Table(
     sa.Column("id", sa.String(128), primary_key=True),
     sa.Column("type", sa.String(32), nullable=False),
     sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), nullable=False),
-    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
     sa.Column("source", sa.String(16), nullable=False),
     sa.Column("order_id", sa.String(128), nullable=True),
     sa.Column("payload", sa.JSON, nullable=False),
@@ -74,8 +98,8 @@ orders = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("total", Money(), nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
-    sa.Column("placed_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("placed_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Index("ix_orders_customer", "customer_id"),
 )
 
@@ -102,7 +126,7 @@ ledger_entries = sa.Table(
     sa.Column("event_id", sa.String(128), nullable=False),
     sa.Column("rule_id", sa.String(64), nullable=False),
     sa.Column("reverses_entry_id", sa.Integer, sa.ForeignKey("ledger_entries.id"), nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.UniqueConstraint("event_id", "rule_id", "kind", name="uq_ledger_event_rule_kind"),
     sa.Index("ix_ledger_customer", "customer_id"),
 )
@@ -114,7 +138,7 @@ customer_badges = sa.Table(
     sa.Column("badge_id", sa.String(64), primary_key=True),
     sa.Column("event_id", sa.String(128), nullable=False),
     sa.Column("rule_id", sa.String(64), nullable=False),
-    sa.Column("earned_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("earned_at", UtcDateTime(), nullable=False),
 )
 
 coupons = sa.Table(
@@ -126,9 +150,9 @@ coupons = sa.Table(
     sa.Column("kind", sa.String(8), nullable=False),
     sa.Column("value", Money(), nullable=False),
     sa.Column("min_basket", Money(), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("redeemed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("redeemed_at", UtcDateTime(), nullable=True),
     sa.Column("redeemed_order_id", sa.String(128), nullable=True),
     sa.Column("event_id", sa.String(128), nullable=False),
     sa.Column("rule_id", sa.String(64), nullable=False),
@@ -146,7 +170,7 @@ fusion_entries = sa.Table(
     sa.Column("event_type", sa.String(32), nullable=False),
     sa.Column("rule_id", sa.String(64), nullable=False),
     sa.Column("delta", sa.Integer, nullable=False),
-    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
     sa.UniqueConstraint("event_id", "rule_id", name="uq_fusion_event_rule"),
     sa.Index("ix_fusion_customer", "customer_id"),
 )
@@ -162,7 +186,7 @@ decisions = sa.Table(
     sa.Column("outcome", sa.String(16), nullable=False),
     sa.Column("reason", sa.String(300), nullable=False),
     sa.Column("rules_version", sa.Integer, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.UniqueConstraint("event_id", "rule_id", name="uq_decision_event_rule"),
     sa.Index("ix_decisions_customer", "customer_id"),
 )
@@ -195,7 +219,7 @@ rules_versions = sa.Table(
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("checksum", sa.String(64), nullable=False),
     sa.Column("content", sa.Text, nullable=False),
-    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("published_at", UtcDateTime(), nullable=False),
     sa.Column("published_by", sa.String(64), nullable=False),
 )
 
@@ -216,8 +240,8 @@ contributions = sa.Table(
     sa.Column("language", sa.String(2), nullable=True),
     sa.Column("channel", sa.String(32), nullable=True),
     sa.Column("votes", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("moderated_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("moderated_at", UtcDateTime(), nullable=True),
     sa.Column("moderated_by", sa.String(64), nullable=True),
     sa.Column("moderation_note", sa.String(500), nullable=True),
     sa.Index("ix_contributions_status", "kind", "status"),
@@ -229,5 +253,5 @@ idea_votes = sa.Table(
     metadata,
     sa.Column("idea_id", sa.String(64), sa.ForeignKey("contributions.id"), primary_key=True),
     sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), primary_key=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
 )

@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from engagement.ports import Clock, SystemClock
+from engagement.scheduling import build_scheduler, scheduler_context
 from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
 from engagement.services.customer_view import CustomerView
+from engagement.services.expiry import ExpiryService
 from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
@@ -25,6 +27,7 @@ from engagement.web.keys import (
     DATABASE,
     REWARDS,
     RULES_BOOK,
+    SCHEDULER,
     SETTINGS,
 )
 from engagement.web.openapi import openapi
@@ -50,8 +53,11 @@ def create_app(
     app[CONTRIBUTIONS] = ContributionService(db, clock, rewards)
     app[COUPONS] = CouponService(db, clock)
     app[CUSTOMER_VIEW] = CustomerView(db, clock)
+    expiry = ExpiryService(db, clock, rules)
+    app[SCHEDULER] = build_scheduler({"expire_points": (expiry.run, settings.expiry_interval_s)})
     if database is None:
         app.cleanup_ctx.append(_dispose(db))
+    app.cleanup_ctx.append(scheduler_context(app[SCHEDULER]))
     add_routes(app.router)
     return app
 

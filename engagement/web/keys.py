@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
@@ -19,3 +20,4 @@ REWARDS = web.AppKey("rewards", RewardsService)
 COUPONS = web.AppKey("coupons", CouponService)
 CUSTOMER_VIEW = web.AppKey("customer_view", CustomerView)
 CONTRIBUTIONS = web.AppKey("contributions", ContributionService)
+SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("scheduler", AsyncIOScheduler)

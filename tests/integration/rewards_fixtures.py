@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from engagement.commerce import Order
+from engagement.commerce import COMMERCE_EVENT_TYPES, parse_commerce_event
 from engagement.rewards import IncomingEvent
 
 RULES = """
@@ -68,17 +68,24 @@ def generated_events(count: int, customers: int, seed: int = 7) -> list[dict]:
 
 
 def incoming(data: dict) -> IncomingEvent:
+    """A compact test event as the service receives it (shop events as real signed bodies)."""
     total = Decimal(str(data["total"]))
-    commerce = data["type"] in ("purchase", "shipment", "delivery", "cancellation", "refund")
+    if data["type"] in COMMERCE_EVENT_TYPES:
+        body = {
+            "id": data["id"], "type": data["type"], "occurred_at": data["occurred_at"],
+            "customer": {"id": data["customer_id"]},
+            "order": {"id": data["order_id"], "total": float(total), "currency": "EUR",
+                      "items": [{"sku": "SKU-1", "name": "Item", "quantity": 1,
+                                 "price": float(total)}]},
+        }  # fmt: skip
+        return IncomingEvent.from_commerce(parse_commerce_event(json.dumps(body).encode()), body)
     return IncomingEvent(
         id=data["id"],
         type=data["type"],
         customer_id=data["customer_id"],
         occurred_at=datetime.fromisoformat(data["occurred_at"]),
-        source="shop" if commerce else "conversation",
-        facts={"order": {"total": float(total)}} if commerce else {},
+        source="conversation",
         payload=data,
-        order=Order(data["order_id"], total, "EUR", ()) if commerce else None,
     )
 
 
