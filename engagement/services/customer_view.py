@@ -40,6 +40,7 @@ class CustomerView:
                 "timezone": row.timezone,
                 "stage": row.stage,
                 "points": await store.balance(customer_id),
+                "consent": await store.consent(customer_id) == "opt_in",
                 "badges": sorted(await store.badges(customer_id)),
                 "fusion_score": fusion.value,
                 "fusion_explanation": [

@@ -20,6 +20,8 @@ from engagement.fusion import FusionEntry
 from engagement.storage import tables as t
 
 BUDGET_SHARDS = 8
+# Between an opt-in and an opt-out recorded at the same instant, the opt-out wins.
+_OPT_OUT_FIRST = sa.case((t.events.c.type == "opt_out", 0), else_=1)
 
 
 def insert_ignoring_duplicates(conn: AsyncConnection, table: sa.Table, keys: Sequence[str]) -> Any:
@@ -101,12 +103,13 @@ class SqlRewards:
         return placed
 
     async def consent(self, customer_id: str) -> str | None:
-        """``opt_in`` or ``opt_out``: the customer's latest word on news, or None."""
+        """``opt_in`` or ``opt_out``: the customer's latest word on news, or None (on a tie,
+        the opt-out: no consent is assumed that is not certain)."""
         e = t.events.c
         latest: str | None = await self._conn.scalar(
             sa.select(e.type)
             .where(e.customer_id == customer_id, e.type.in_(("opt_in", "opt_out")))
-            .order_by(e.occurred_at.desc(), e.received_at.desc())
+            .order_by(e.occurred_at.desc(), e.received_at.desc(), _OPT_OUT_FIRST)
             .limit(1)
         )
         return latest

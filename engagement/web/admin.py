@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from engagement.web.auth import Role, requires
-from engagement.web.keys import CUSTOMER_VIEW
+from engagement.web.keys import BRAND, CUSTOMER_VIEW
 
 READERS = (Role.COMMUNITY_MANAGER, Role.MARKETER)
 
@@ -25,3 +25,8 @@ async def get_ledger(request: web.Request) -> web.Response:
 async def get_decisions(request: web.Request) -> web.Response:
     view = request.app[CUSTOMER_VIEW]
     return web.json_response({"decisions": await view.decisions(request.match_info["id"])})
+
+
+@requires(*READERS)
+async def get_brand(request: web.Request) -> web.Response:
+    return web.json_response(await request.app[BRAND].overview())

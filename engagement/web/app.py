@@ -8,6 +8,7 @@ from aiohttp import web
 
 from engagement.ports import Clock, SystemClock
 from engagement.scheduling import build_scheduler, scheduler_context
+from engagement.services.brand import BrandView
 from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
 from engagement.services.customer_view import CustomerView
@@ -21,6 +22,7 @@ from engagement.web.auth import auth_middleware
 from engagement.web.errors import error_middleware
 from engagement.web.health import health
 from engagement.web.keys import (
+    BRAND,
     CONTRIBUTIONS,
     COUPONS,
     CUSTOMER_VIEW,
@@ -53,6 +55,7 @@ def create_app(
     app[CONTRIBUTIONS] = ContributionService(db, clock, rewards)
     app[COUPONS] = CouponService(db, clock)
     app[CUSTOMER_VIEW] = CustomerView(db, clock)
+    app[BRAND] = BrandView(db, clock)
     expiry = ExpiryService(db, clock, rules)
     app[SCHEDULER] = build_scheduler({"expire_points": (expiry.run, settings.expiry_interval_s)})
     if database is None:
@@ -77,6 +80,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/api/v1/contributions", community.moderation_queue)
     router.add_post("/api/v1/contributions/{id}/moderation", community.moderate)
     router.add_get("/api/v1/ideas", community.best_ideas)
+    router.add_get("/api/v1/brand", admin.get_brand)
 
 
 def _dispose(db: Database) -> Callable[[web.Application], AsyncIterator[None]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from engagement.services.brand import BrandView
 from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
 from engagement.services.customer_view import CustomerView
@@ -21,3 +22,4 @@ COUPONS = web.AppKey("coupons", CouponService)
 CUSTOMER_VIEW = web.AppKey("customer_view", CustomerView)
 CONTRIBUTIONS = web.AppKey("contributions", ContributionService)
 SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("scheduler", AsyncIOScheduler)
+BRAND = web.AppKey("brand", BrandView)

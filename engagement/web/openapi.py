@@ -143,6 +143,13 @@ DOCUMENT: dict[str, Any] = {
                 errors=("400", "401", "403", "404", "409", "422"),
             )
         },
+        "/api/v1/brand": {
+            "get": _op(
+                "the ladder as a funnel, zapped customers and the brand-level fusion score",
+                security=_ADMIN,
+                errors=("401", "403"),
+            )
+        },
         "/api/v1/ideas": {
             "get": _op(
                 "the community's published ideas, most voted first",
