@@ -5,6 +5,8 @@
 - ``persist_events_per_s``: evaluation plus the events, decisions and ledger entries
   written to a fresh SQLite file in batches; ``raw_insert_events_per_s`` is the baseline
   run side by side (the events alone, same batches), and ``persist_vs_raw`` their ratio.
+- ``service_one_tx_per_event_per_s``: what the webhook path (``RewardsService.record_event``,
+  one transaction per event, limits and budgets taken in the database) sustains on SQLite.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from engagement.storage.migrate import upgrade
 EVENTS = 100_000
 CUSTOMERS = 10_000
 BATCH = 2_000
+SERVICE_EVENTS = 2_000
 TARGET = 50_000
 MIX = {
     "purchase": 30, "shipment": 18, "delivery": 18, "review": 10, "share": 6, "idea": 3,
@@ -111,6 +114,30 @@ async def _write_awards(conn: Any, decisions: list, chunk: list, now: datetime) 
         )  # fmt: skip
 
 
+async def one_by_one(url: str, count: int) -> float:
+    """The webhook's path: ``record_event`` per event, one transaction each (no batching)."""
+    from engagement.ports import SystemClock
+    from engagement.rewards import IncomingEvent
+    from engagement.services.rewards import RewardsService
+    from engagement.services.rules_book import RulesBook
+
+    database = Database.from_url(url)
+    clock = SystemClock()
+    book = RulesBook(database, clock)
+    await book.publish(DEFAULT_RULES.read_text(), "bench")
+    service = RewardsService(database, clock, book)
+    events = [
+        IncomingEvent(e.id, e.type, c.id, e.occurred_at, "bench", facts=dict(e.data))
+        for e, c in realistic_events(count, seed=5)
+    ]
+    started = time.perf_counter()
+    for event in events:
+        await service.record_event(event)
+    elapsed = time.perf_counter() - started
+    await database.dispose()
+    return count / elapsed
+
+
 async def run() -> str:
     rules = parse_rules(DEFAULT_RULES.read_text())
     pairs = realistic_events(EVENTS)
@@ -126,6 +153,9 @@ async def run() -> str:
             await asyncio.get_running_loop().run_in_executor(None, upgrade, url)
         raw = await persist(raw_url, pairs, decisions, with_awards=False)
         full = await persist(full_url, pairs, decisions, with_awards=True)
+        service_url = f"sqlite+aiosqlite:///{Path(folder) / 'service.db'}"
+        await asyncio.get_running_loop().run_in_executor(None, upgrade, service_url)
+        service_per_s = await one_by_one(service_url, SERVICE_EVENTS)
     persist_per_s = EVENTS / (evaluation + full)
     raw_per_s = EVENTS / raw
     awarded = sum(1 for d in decisions if d.outcome == "awarded")
@@ -136,5 +166,6 @@ async def run() -> str:
     return (
         f"BENCH P4 events_per_s={events_per_s:.0f} target={TARGET} "
         f"ratio_to_target={events_per_s / TARGET:.2f} persist_events_per_s={persist_per_s:.0f} "
-        f"raw_insert_events_per_s={raw_per_s:.0f} persist_vs_raw={persist_per_s / raw_per_s:.2f}"
+        f"raw_insert_events_per_s={raw_per_s:.0f} persist_vs_raw={persist_per_s / raw_per_s:.2f} "
+        f"service_one_tx_per_event_per_s={service_per_s:.0f}"
     )

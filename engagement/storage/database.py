@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -21,7 +22,11 @@ class Database:
     def from_url(cls, url: str, *, echo: bool = False) -> Database:
         """Builds the engine (no I/O happens until the first query)."""
         if url.startswith("sqlite"):
-            engine = create_async_engine(url, echo=echo)
+            # SQLAlchemy 1.4 gives file SQLite a NullPool: a new connection (a new thread
+            # for aiosqlite, and our PRAGMAs) per transaction. A small pool reuses them.
+            engine = create_async_engine(
+                url, echo=echo, poolclass=AsyncAdaptedQueuePool, pool_size=5, max_overflow=10
+            )
             event.listen(engine.sync_engine, "connect", _configure_sqlite)
             event.listen(engine.sync_engine, "begin", _begin_immediate)
         else:
