@@ -78,7 +78,7 @@ def test_intents_are_recognised_on_held_out_messages(
 ) -> None:
     result = rasa(
         "test", "nlu", "--model", str(trained_model),
-        "--nlu", f"tests/nlu/heldout_{language}.yml", "--out", str(tmp_path),
+        "--nlu", f"tests/nlu/{language}", "--out", str(tmp_path),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     scores = json.loads((tmp_path / "intent_report.json").read_text())
