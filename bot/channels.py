@@ -22,8 +22,9 @@ from sanic.request import Request
 
 DEFAULT_MAX_MESSAGE_LENGTH = 1000
 MAX_SENDER_LENGTH = 128
-# A button may send "/intent"; anything else that starts with "/" is plain text.
-_BUTTON_PAYLOAD = re.compile(r"^/[a-z][a-z_]*$")
+# A button may send "/intent", or the one payload with an entity that buttons carry (a vote
+# for an idea, whose id the service checks); anything else that starts with "/" is text.
+_BUTTON_PAYLOAD = re.compile(r'^/[a-z][a-z_]*$|^/vote_idea\{"idea_id": ?"[A-Za-z0-9_-]{1,64}"\}$')
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 

@@ -88,3 +88,21 @@ def submission_event_id(contribution_id: str) -> str:
 
 def status_event_id(contribution_id: str, status: str) -> str:
     return f"contribution:{contribution_id}:{status}"
+
+
+_RATING_WORDS = {
+    "un": 1, "une": 1, "one": 1, "deux": 2, "two": 2, "trois": 3, "three": 3,
+    "quatre": 4, "four": 4, "cinq": 5, "five": 5,
+}  # fmt: skip
+
+
+def parse_rating(text: str | None) -> int | None:
+    """1–5 from what a customer types: "4", "4/5", "4 étoiles", "quatre", "five stars"."""
+    if not text:
+        return None
+    words = text.lower().replace("/", " ").replace("*", " ").split()
+    if not words:
+        return None
+    first = words[0].strip(".,!")
+    value = int(first) if first.isdigit() else _RATING_WORDS.get(first)
+    return value if value is not None and 1 <= value <= 5 else None

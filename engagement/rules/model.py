@@ -80,6 +80,13 @@ class Rule:
     budget: Budget | None = None
     requires_consent: bool = False
     line: int = 0
+    description_fr: str | None = None
+    description_en: str | None = None
+
+    def describe(self, language: str | None) -> str:
+        """What customers are told the rule is (its id when it has no description)."""
+        text = self.description_en if language == "en" else self.description_fr
+        return text or self.id
 
     def points_for(self, event: Mapping[str, Any]) -> int:
         points = self.points

@@ -302,6 +302,7 @@ class _Builder:
         effects = self.effects(raw, rule_id, badges, coupons)
         limit = self.limit(raw, rule_id)
         budget = self.budget(raw, rule_id)
+        descriptions = self.description(raw, rule_id)
         consent = raw.get("requires_consent", False)
         if not isinstance(consent, bool):
             self.problem(
@@ -311,8 +312,21 @@ class _Builder:
             return None
         return Rule(
             id=rule_id, on=str(on), conditions=conditions, limit=limit, budget=budget,
-            requires_consent=bool(consent), line=line, **effects,
+            requires_consent=bool(consent), line=line, **descriptions, **effects,
         )  # fmt: skip
+
+    def description(self, raw: Located, rule_id: str) -> dict[str, Any]:
+        value = raw.get("description")
+        if value is None:
+            return {}
+        if not isinstance(value, Located) or not all(
+            isinstance(value.get(lang), str) and value[lang].strip() for lang in ("fr", "en")
+        ):
+            self.problem(raw.line_of("description"), f"rule '{rule_id}': 'description' needs "
+                         "a French and an English text: {fr: ..., en: ...}")  # fmt: skip
+            return {}
+        self.unknown_keys(value, {"fr", "en"})
+        return {"description_fr": value["fr"], "description_en": value["en"]}
 
     def conditions(self, raw: Located, rule_id: str, on: str) -> tuple[Condition, ...]:
         items = raw.get("if")

@@ -12,6 +12,8 @@ from bot.channels import neutralise_payload
         ("//greet", "greet"),
         ("Bonjour", "Bonjour"),
         ("1/2 price?", "1/2 price?"),
+        ('/vote_idea{"idea_id":"idea-3f9a"}', '/vote_idea{"idea_id":"idea-3f9a"}'),
+        ('/vote_idea{"idea_id":"x","points":9}', 'vote_idea{"idea_id":"x","points":9}'),
     ],
 )
 def test_customers_cannot_inject_intents_with_entities(text: str, expected: str) -> None:
