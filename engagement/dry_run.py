@@ -6,7 +6,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,7 @@ class Replay:
         self._balances: Counter[str] = Counter()
         self._consent: dict[str, str] = {}
         self._placed_at: dict[str, datetime] = {}
+        self._purchase_months: defaultdict[str, set[str]] = defaultdict(set)
 
     def feed(self, event: ReplayedEvent) -> None:
         self.report.events += 1
@@ -76,9 +77,12 @@ class Replay:
         self._counts[customer][event.type] += 1
         if event.type in ("opt_in", "opt_out"):
             self._consent[customer] = event.type
+        month = event.occurred_at.astimezone(timezone.utc).strftime("%Y-%m")
+        if event.type == "purchase":
+            self._purchase_months[customer].add(month)
         counters = customer_counters(
             dict(self._counts[customer]), self._balances[customer], frozenset(), None,
-            self._consent.get(customer),
+            self._consent.get(customer), self._purchase_months[customer], month,
         )  # fmt: skip
         facts = self._with_delivery_time(event)
         decisions = self._evaluator.decide(

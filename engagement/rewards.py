@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -86,10 +87,14 @@ def customer_counters(
     badges: frozenset[str],
     language: str | None,
     consent: str | None = None,
+    purchase_months: Iterable[str] = (),
+    month: str | None = None,
 ) -> dict[str, Any]:
     """The ``customer.…`` facts rules can test, from the customer's stored events;
-    ``consent`` is the type of their latest opt_in/opt_out event, if any."""
+    ``consent`` is the type of their latest opt_in/opt_out event, if any;
+    ``purchase_months`` the months ("2026-11") with a purchase, for streaks up to ``month``."""
     return {
+        "purchase_streak_months": months_in_a_row(purchase_months, month),
         "purchases": counts.get("purchase", 0) - counts.get("cancellation", 0),
         "conversations": counts.get("conversation", 0) + counts.get("problem_report", 0),
         "nudge_answers": counts.get("nudge_answer", 0),
@@ -106,3 +111,16 @@ def customer_counters(
         "club_member": counts.get("club_join", 0) > 0,
         "badges": badges,
     }
+
+
+def months_in_a_row(months: Iterable[str], until: str | None) -> int:
+    """How many calendar months in a row, ending with ``until``, appear in ``months``."""
+    if until is None:
+        return 0
+    present = set(months)
+    year, month = (int(part) for part in until.split("-"))
+    streak = 0
+    while f"{year:04d}-{month:02d}" in present:
+        streak += 1
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return streak

@@ -43,7 +43,7 @@ CUSTOMER_FIELDS = frozenset(
     {
         "purchases", "conversations", "nudge_answers", "reviews", "ideas", "referrals",
         "shares", "contributions", "contribution_kinds", "points", "language", "opted_in",
-        "club_member", "badges", "stage",
+        "club_member", "badges", "stage", "purchase_streak_months",
     }
 )  # fmt: skip
 # Incentives must not depend on the opinion (DESIGN §4): review rules may not test these.

@@ -89,6 +89,8 @@ class RewardsService:
             await store.badges(event.customer_id),
             event.customer_language or customer.language,
             await store.consent(event.customer_id),
+            await store.purchase_months(event.customer_id),
+            _utc(event.occurred_at).strftime("%Y-%m"),
         )
         stage = stage_of(counters, replace(self._ladder, **rules.rules.ladder))
         change = stage_change(event.customer_id, customer.stage, stage, event.occurred_at)
@@ -211,6 +213,10 @@ class RewardsService:
             decision.rule_id, "awarded", decision.reason, decision.points, badge, code,
             decision.fusion,
         )  # fmt: skip
+
+
+def _utc(moment: datetime) -> datetime:
+    return _aware(moment).astimezone(timezone.utc)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -114,6 +114,14 @@ class SqlRewards:
         )
         return latest
 
+    async def purchase_months(self, customer_id: str) -> set[str]:
+        """The months ("2026-11", UTC) in which the customer bought something."""
+        e = t.events.c
+        moments = await self._conn.scalars(
+            sa.select(e.occurred_at).where(e.customer_id == customer_id, e.type == "purchase")
+        )
+        return {moment.strftime("%Y-%m") for moment in moments}
+
     async def event_counts(self, customer_id: str) -> dict[str, int]:
         rows = await self._conn.execute(
             sa.select(t.events.c.type, sa.func.count())

@@ -55,3 +55,14 @@ async def test_purchase_points_follow_the_basket_up_to_their_cap(client) -> None
     assert (await small.json())["balance"] == 42 + 20  # per euro, plus the first-purchase gift
     large = await post_signed(client, event("buy-2", order="o-2", total=900.0))
     assert (await large.json())["balance"] == 62 + 500
+
+
+async def test_three_months_in_a_row_with_a_purchase_earn_the_streak_badge(client) -> None:
+    paid = []
+    for month in ("09", "10", "11"):
+        body = {
+            **event(f"buy-{month}", order=f"o-{month}"),
+            "occurred_at": f"2026-{month}-05T10:00Z",
+        }
+        paid.append(await rules_paid(await post_signed(client, body)))
+    assert ["purchase_streak_badge" in rules for rules in paid] == [False, False, True]
