@@ -57,6 +57,11 @@ class CustomerView:
             table = t.ledger_entries
             return await self._rows(conn, table, customer_id, table.c.id)
 
+    async def coupons(self, customer_id: str) -> list[dict[str, Any]]:
+        async with self._db.connect() as conn:
+            await self._known(conn, customer_id)
+            return await self._rows(conn, t.coupons, customer_id, t.coupons.c.created_at)
+
     async def decisions(self, customer_id: str) -> list[dict[str, Any]]:
         async with self._db.connect() as conn:
             await self._known(conn, customer_id)

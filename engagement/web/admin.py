@@ -21,6 +21,12 @@ async def get_ledger(request: web.Request) -> web.Response:
     return web.json_response({"entries": await view.ledger(request.match_info["id"])})
 
 
+@requires(*READERS)
+async def get_coupons(request: web.Request) -> web.Response:
+    view = request.app[CUSTOMER_VIEW]
+    return web.json_response({"coupons": await view.coupons(request.match_info["id"])})
+
+
 @requires(Role.COMMUNITY_MANAGER)
 async def get_decisions(request: web.Request) -> web.Response:
     view = request.app[CUSTOMER_VIEW]

@@ -73,6 +73,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/api/v1/coupons/{code}/redeem", commerce.redeem_coupon)
     router.add_get("/api/v1/customers/{id}", admin.get_customer)
     router.add_get("/api/v1/customers/{id}/ledger", admin.get_ledger)
+    router.add_get("/api/v1/customers/{id}/coupons", admin.get_coupons)
     router.add_get("/api/v1/customers/{id}/decisions", admin.get_decisions)
     router.add_post("/api/v1/rules/validate", community.validate_rules)
     router.add_post("/api/v1/rules", community.publish_rules)

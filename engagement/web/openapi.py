@@ -96,6 +96,14 @@ DOCUMENT: dict[str, Any] = {
                 errors=("401", "403", "404"),
             )  # fmt: skip
         },
+        "/api/v1/customers/{id}/coupons": {
+            "get": _op(
+                "the customer's coupons (used or not), newest first",
+                security=_ADMIN,
+                params=[_CUSTOMER_ID],
+                errors=("401", "403", "404"),
+            )
+        },
         "/api/v1/customers/{id}/decisions": {
             "get": _op(
                 "every rule decision for the customer's events: awarded or why not",

@@ -151,6 +151,11 @@ async def apology_coupon(client, order: str = "o-1") -> str:  # type: ignore[no-
 async def test_a_coupon_validates_then_redeems_once(client) -> None:
     code = await apology_coupon(client)
     assert len(code) >= 13
+    listed = await client.get(
+        "/api/v1/customers/c-42/coupons",
+        headers={"Authorization": f"Bearer {client.settings.admin_token}"},
+    )
+    assert [c["code"] for c in (await listed.json())["coupons"]] == [code]
     path = f"/api/v1/coupons/{code}"
     small = await post_signed(client, {"basket_total": 10}, f"{path}/validate")
     ok = await post_signed(client, {"basket_total": 80}, f"{path}/validate")
@@ -163,7 +168,7 @@ async def test_a_coupon_validates_then_redeems_once(client) -> None:
 
 async def test_concurrent_redemptions_have_exactly_one_winner(client) -> None:
     body = {"basket_total": 80, "order_id": "o-9"}
-    for trial in range(5):
+    for trial in range(10):  # the fixture rules budget 10 apology coupons a month
         code = await apology_coupon(client, order=f"o-{trial}")
         responses = await asyncio.gather(
             *(post_signed(client, body, f"/api/v1/coupons/{code}/redeem") for _ in range(16))
