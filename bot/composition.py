@@ -5,18 +5,39 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 from rasa_sdk import Action
 
+from actions.account import (
+    ActionCheckBadges,
+    ActionCheckPoints,
+    ActionCheckProgress,
+    ActionListCoupons,
+    ActionOrderStatus,
+    ActionWhyNoPoints,
+)
+from actions.consent import ActionJoinClub, ActionOptIn, ActionOptOut
+from actions.contributions import (
+    ActionBrowseIdeas,
+    ActionSubmitIdea,
+    ActionSubmitReview,
+    ActionVoteIdea,
+    ValidateIdeaForm,
+    ValidateReviewForm,
+)
 from actions.greeting import ActionGreet
 from actions.language import ActionChangeLanguage
 from actions.session import ActionSessionStart
 from bot.action_server import create_action_app
-from engagement.ports import SystemClock
+from engagement.ports import Clock, SystemClock
+from engagement.services.account import AccountService
+from engagement.services.contributions import ContributionService
 from engagement.services.customers import CustomerService
 from engagement.services.expiry import ExpiryService
+from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
 from engagement.storage.database import Database
@@ -43,11 +64,50 @@ def with_generated_secrets(env: Mapping[str, str]) -> tuple[dict[str, str], list
     return completed, generated
 
 
-def build_actions(customers: CustomerService) -> list[Action]:
+@dataclass(frozen=True)
+class AssistantServices:
+    """What the actions are built with: the engagement core's services, on one database."""
+
+    customers: CustomerService
+    account: AccountService
+    rewards: RewardsService
+    contributions: ContributionService
+    clock: Clock
+
+    @classmethod
+    def on(cls, database: Database, clock: Clock) -> AssistantServices:
+        rules = RulesBook(database, clock)
+        rewards = RewardsService(database, clock, rules)
+        return cls(
+            customers=CustomerService(database, clock),
+            account=AccountService(database, clock, rules),
+            rewards=rewards,
+            contributions=ContributionService(database, clock, rewards),
+            clock=clock,
+        )
+
+
+def build_actions(services: AssistantServices) -> list[Action]:
+    s = services
+    account_actions = (
+        ActionCheckPoints, ActionCheckBadges, ActionListCoupons, ActionCheckProgress,
+        ActionOrderStatus, ActionWhyNoPoints,
+    )  # fmt: skip
+    contribution_actions = (
+        ActionSubmitReview, ActionSubmitIdea, ActionBrowseIdeas, ActionVoteIdea,
+    )  # fmt: skip
     return [
-        ActionSessionStart(customers),
-        ActionGreet(customers),
-        ActionChangeLanguage(customers),
+        ActionSessionStart(s.customers),
+        ActionGreet(s.customers),
+        ActionChangeLanguage(s.customers),
+        *(action(s.account) for action in account_actions),
+        *(
+            action(s.rewards, s.account, s.clock)
+            for action in (ActionOptIn, ActionOptOut, ActionJoinClub)
+        ),
+        ValidateReviewForm(),
+        ValidateIdeaForm(),
+        *(action(s.contributions, s.account, s.clock) for action in contribution_actions),
     ]
 
 
@@ -55,8 +115,8 @@ def action_server_app(settings: Settings) -> web.Application:
     if not settings.action_token:
         raise SystemExit("FUSION_ACTION_TOKEN must be set for the action server")
     database = Database.from_url(settings.database_url)
-    customers = CustomerService(database, SystemClock())
-    app = create_action_app(build_actions(customers), settings.action_token)
+    services = AssistantServices.on(database, SystemClock())
+    app = create_action_app(build_actions(services), settings.action_token)
 
     async def close_database(_: web.Application) -> AsyncIterator[None]:
         yield

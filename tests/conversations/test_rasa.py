@@ -17,7 +17,9 @@ from bot.composition import PROJECT_DIR
 pytestmark = pytest.mark.slow
 
 NLU_THRESHOLD = 0.90
-UTTERED = re.compile(r"response=\"(utter_[a-z0-9_]+)\"")
+UTTERED = re.compile(r"\"(utter_[a-z0-9_]+)\"")  # any response an action names
+# f-strings like response=f"utter_progress_{stage}": a family of responses
+UTTERED_FAMILY = re.compile(r"response=f\"(utter_[a-z0-9_]+_)\{")
 WARNING = re.compile(r"UserWarning: (.+)")
 UNUSED = re.compile(r"The utterance '(utter_[a-z0-9_]+)' is not used in any story or rule\.")
 
@@ -35,9 +37,16 @@ def rasa(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def responses_uttered_by_actions() -> set[str]:
-    """Responses our custom actions utter by name (``response="utter_…"``)."""
-    sources = (PROJECT_DIR / "actions").rglob("*.py")
-    return {name for path in sources for name in UTTERED.findall(path.read_text())}
+    """Responses our custom actions utter by name (``response="utter_…"`` or a family
+    ``response=f"utter_…_{…}"``), and the questions forms ask (``utter_ask_<slot>``)."""
+    sources = [path.read_text() for path in (PROJECT_DIR / "actions").rglob("*.py")]
+    names = {name for source in sources for name in UTTERED.findall(source)}
+    families = {prefix for source in sources for prefix in UTTERED_FAMILY.findall(source)}
+    domain = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text())
+    names |= {r for r in domain["responses"] if any(r.startswith(f) for f in families)}
+    for form in domain.get("forms", {}).values():
+        names |= {f"utter_ask_{slot}" for slot in form["required_slots"]}
+    return names
 
 
 def test_rasa_data_validate_finds_nothing_to_complain_about() -> None:

@@ -3,6 +3,7 @@ short French and English conversations over REST, the safe defaults, a clean sto
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -13,12 +14,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import requests
 
 from bot.composition import PROJECT_DIR
+from engagement.commerce import sign
 from tests.conftest import TEST_TOKENS
 
 pytestmark = pytest.mark.slow
@@ -174,6 +177,48 @@ def test_the_apis_need_their_tokens(fusion: Fusion) -> None:
     assert status.status_code == 200
     assert requests.post(f"{fusion.actions}/webhook", json={}, timeout=10).status_code == 401
     assert requests.get(f"{fusion.engagement}/health", timeout=10).status_code == 200
+
+
+def shop_event(fusion: Fusion, body: dict) -> None:
+    raw = json.dumps(body).encode()
+    signature = sign(TEST_TOKENS["FUSION_SHOP_SECRET"], raw)
+    response = requests.post(
+        f"{fusion.engagement}/api/v1/events", data=raw,
+        headers={"X-Fusion-Signature": signature}, timeout=10,
+    )  # fmt: skip
+    assert response.status_code == 201, response.text
+
+
+def admin(fusion: Fusion, method: str, path: str, **kwargs) -> requests.Response:  # type: ignore[no-untyped-def]
+    headers = {"Authorization": f"Bearer {TEST_TOKENS['FUSION_ADMIN_TOKEN']}"}
+    return requests.request(method, f"{fusion.engagement}{path}", headers=headers, timeout=10,
+                            **kwargs)  # fmt: skip
+
+
+def test_after_a_purchase_a_customer_reviews_and_sees_their_rewards(fusion: Fusion) -> None:
+    customer = new_customer()
+    item = {"sku": "PULL-1", "name": "Pull", "quantity": 1, "price": 59.9}
+    order = {"id": "CMD-48213", "total": 59.9, "currency": "EUR", "items": [item]}
+    shop_event(fusion, {"id": f"buy-{customer}", "type": "purchase",
+                        "occurred_at": datetime.now(timezone.utc).isoformat(),
+                        "customer": {"id": customer, "name": "Léa Martin", "language": "fr"},
+                        "order": order})  # fmt: skip
+    fusion.say(customer, "Bonjour")
+    assert fusion.say(customer, "où en est ma commande CMD-48213 ?")[0].startswith(
+        "Votre commande CMD-48213"
+    )
+    assert fusion.say(customer, "je voudrais laisser un avis")[0].startswith("Quel article")
+    assert fusion.say(customer, "CMD-48213")[0].startswith("Quelle note")
+    assert fusion.say(customer, "5")[0].startswith("Dites-m'en")
+    thanks = fusion.say(customer, "Très beau pull, la taille est parfaite")
+    assert thanks[0].startswith("Merci pour votre avis") and "30 points" in thanks[0]
+    (review,) = admin(fusion, "GET", "/api/v1/contributions?kind=review").json()["contributions"]
+    approved = admin(fusion, "POST", f"/api/v1/contributions/{review['id']}/moderation",
+                     json={"decision": "approve"})  # fmt: skip
+    assert approved.status_code == 200
+    assert fusion.say(customer, "combien j'ai de points ?") == ["Vous avez 109 points."]
+    badges = fusion.say(customer, "c'est quoi mes badges ?")[0]
+    assert "Premier achat" in badges and "Premier avis" in badges
 
 
 def test_sigterm_stops_all_three(fusion: Fusion) -> None:

@@ -1,0 +1,128 @@
+"""The customer's own account: points, badges, coupons, progress, orders, and "why not?"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.talk import language_of
+from engagement.services.account import AccountService
+
+Domain = dict[str, Any]
+
+
+class AccountAction(Action):
+    def __init__(self, account: AccountService) -> None:
+        self._account = account
+
+
+class ActionCheckPoints(AccountAction):
+    def name(self) -> str:
+        return "action_check_points"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
+    ) -> list[EventType]:
+        points = await self._account.points(tracker.sender_id)
+        dispatcher.utter_message(response="utter_points", points=points)
+        return []
+
+
+class ActionCheckBadges(AccountAction):
+    def name(self) -> str:
+        return "action_check_badges"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
+    ) -> list[EventType]:
+        badges = await self._account.badges(tracker.sender_id)
+        if not badges:
+            dispatcher.utter_message(response="utter_no_badges")
+            return []
+        english = language_of(tracker) == "en"
+        names = ", ".join(b.name_en if english else b.name_fr for b in badges)
+        dispatcher.utter_message(response="utter_badges", badges=names, count=len(badges))
+        return []
+
+
+class ActionListCoupons(AccountAction):
+    def name(self) -> str:
+        return "action_list_coupons"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
+    ) -> list[EventType]:
+        coupons = await self._account.coupons(tracker.sender_id)
+        if not coupons:
+            dispatcher.utter_message(response="utter_no_coupons")
+        for coupon in coupons:
+            dispatcher.utter_message(
+                response=f"utter_coupon_{coupon.kind}", code=coupon.code,
+                value=_number(coupon.value), min_basket=_number(coupon.min_basket),
+                expires=coupon.expires_at.date().isoformat(),
+            )  # fmt: skip
+        return []
+
+
+class ActionCheckProgress(AccountAction):
+    def name(self) -> str:
+        return "action_check_progress"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
+    ) -> list[EventType]:
+        progress = await self._account.progress(tracker.sender_id)
+        dispatcher.utter_message(
+            response=f"utter_progress_{progress.stage}", points=progress.points
+        )
+        return []
+
+
+class ActionOrderStatus(AccountAction):
+    def name(self) -> str:
+        return "action_order_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
+    ) -> list[EventType]:
+        asked = next(tracker.get_latest_entity_values("order_id"), None)
+        order = await self._account.order(tracker.sender_id, asked)
+        if order is None:
+            dispatcher.utter_message(response="utter_order_unknown")
+        elif order.late:
+            dispatcher.utter_message(
+                response="utter_order_late", order_id=order.id, days=order.days_since_order
+            )
+        else:
+            dispatcher.utter_message(
+                response=f"utter_order_{order.status}", order_id=order.id,
+                days=order.days_since_order,
+            )  # fmt: skip
+        return []
+
+
+class ActionWhyNoPoints(AccountAction):
+    def name(self) -> str:
+        return "action_why_no_points"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
+    ) -> list[EventType]:
+        missed = await self._account.missed_rewards(tracker.sender_id)
+        english = language_of(tracker) == "en"
+        for reward in missed:
+            rule = reward.rule_en if english else reward.rule_fr
+            dispatcher.utter_message(response=f"utter_why_{reward.outcome}", rule=rule)
+        if not missed:
+            points = await self._account.points(tracker.sender_id)
+            dispatcher.utter_message(response="utter_why_nothing_missed", points=points)
+        return []
+
+
+def _number(value: Any) -> str:
+    """12.00 → "12", 7.50 → "7.50": amounts as customers write them."""
+    text = f"{value:.2f}"
+    return text[:-3] if text.endswith(".00") else text

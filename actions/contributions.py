@@ -1,0 +1,196 @@
+"""Reviews and ideas (forms), the community's ideas and votes: the service decides."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.talk import announce, channel_of, language_of, message_key
+from engagement.contributions import MAX_BODY, MAX_TITLE, Submission, parse_rating
+from engagement.ports import Clock
+from engagement.services.account import AccountService
+from engagement.services.contributions import (
+    ContributionService,
+    UnknownContribution,
+    VoteRefused,
+)
+
+FAILURES = "form_failures"
+ORDER_ID = re.compile(r"^#?(?:cmd[- ]?)?\d{3,}$|^[a-z]+-\d+$", re.IGNORECASE)
+REVIEW_SLOTS = ("review_subject", "review_rating", "review_text")
+IDEA_SLOTS = ("idea_title", "idea_text")
+
+
+def contribution_id(tracker: Tracker, kind: str) -> str:
+    digest = hashlib.sha256(f"{tracker.sender_id}:{message_key(tracker)}".encode()).hexdigest()
+    return f"{kind}-{digest[:16]}"
+
+
+class Validator(FormValidationAction):
+    """Accepts or refuses one answer; after two refusals, explains and asks to continue."""
+
+    def accept(self, slot: str, value: Any) -> dict[str, Any]:
+        return {slot: value, FAILURES: 0}
+
+    def refuse(
+        self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        failures = int(tracker.get_slot(FAILURES) or 0) + 1
+        if failures >= 2:
+            dispatcher.utter_message(response=f"utter_explain_{slot}")
+            dispatcher.utter_message(response="utter_ask_continue_form")
+            failures = 0
+        return {slot: None, FAILURES: failures}
+
+    def text(self, slot: str, value: Any, low: int, high: int, dispatcher, tracker):  # type: ignore[no-untyped-def]
+        text = str(value or "").strip()
+        if low <= len(text) <= high:
+            return self.accept(slot, text)
+        return self.refuse(slot, dispatcher, tracker)
+
+
+class ValidateReviewForm(Validator):
+    def name(self) -> str:
+        return "validate_review_form"
+
+    def validate_review_subject(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.text("review_subject", value, 2, 128, dispatcher, tracker)
+
+    def validate_review_rating(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        rating = parse_rating(str(value))
+        if rating is None:
+            return self.refuse("review_rating", dispatcher, tracker)
+        return self.accept("review_rating", str(rating))
+
+    def validate_review_text(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.text("review_text", value, 2, MAX_BODY, dispatcher, tracker)
+
+
+class ValidateIdeaForm(Validator):
+    def name(self) -> str:
+        return "validate_idea_form"
+
+    def validate_idea_title(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.text("idea_title", value, 3, MAX_TITLE, dispatcher, tracker)
+
+    def validate_idea_text(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.text("idea_text", value, 2, MAX_BODY, dispatcher, tracker)
+
+
+class ContributionAction(Action):
+    def __init__(
+        self, contributions: ContributionService, account: AccountService, clock: Clock
+    ) -> None:
+        self._contributions = contributions
+        self._account = account
+        self._clock = clock
+
+
+class ActionSubmitReview(ContributionAction):
+    def name(self) -> str:
+        return "action_submit_review"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        subject = str(tracker.get_slot("review_subject") or "")
+        is_order = bool(ORDER_ID.match(subject))
+        _, recorded = await self._contributions.submit(
+            Submission(
+                id=contribution_id(tracker, "review"), customer_id=tracker.sender_id,
+                kind="review", occurred_at=self._clock.now(),
+                rating=parse_rating(tracker.get_slot("review_rating")),
+                body=tracker.get_slot("review_text"), title=subject,
+                order_id=subject if is_order else None, sku=None if is_order else subject,
+                language=language_of(tracker), channel=channel_of(tracker),
+            )
+        )  # fmt: skip
+        points = await self._account.points_on("review_approved")
+        dispatcher.utter_message(response="utter_review_received", points=points)
+        announce(
+            dispatcher, recorded.awards, await self._account.badge_names(), language_of(tracker)
+        )
+        return [SlotSet(slot, None) for slot in REVIEW_SLOTS]
+
+
+class ActionSubmitIdea(ContributionAction):
+    def name(self) -> str:
+        return "action_submit_idea"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        await self._contributions.submit(
+            Submission(
+                id=contribution_id(tracker, "idea"), customer_id=tracker.sender_id, kind="idea",
+                occurred_at=self._clock.now(), title=tracker.get_slot("idea_title"),
+                body=tracker.get_slot("idea_text"), language=language_of(tracker),
+                channel=channel_of(tracker),
+            )
+        )  # fmt: skip
+        points = await self._account.points_on("idea_approved")
+        dispatcher.utter_message(response="utter_idea_received", points=points)
+        return [SlotSet(slot, None) for slot in IDEA_SLOTS]
+
+
+class ActionBrowseIdeas(ContributionAction):
+    def name(self) -> str:
+        return "action_browse_ideas"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        await show_ideas(self._contributions, dispatcher, "utter_ideas_intro")
+        return []
+
+
+class ActionVoteIdea(ContributionAction):
+    def name(self) -> str:
+        return "action_vote_idea"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        idea_id = next(tracker.get_latest_entity_values("idea_id"), None)
+        if not idea_id:
+            await show_ideas(self._contributions, dispatcher, "utter_ask_which_idea")
+            return []
+        try:
+            counted, votes = await self._contributions.vote(str(idea_id), tracker.sender_id)
+        except (VoteRefused, UnknownContribution):
+            dispatcher.utter_message(response="utter_vote_refused")
+            return []
+        response = "utter_vote_counted" if counted else "utter_vote_already"
+        dispatcher.utter_message(response=response, votes=votes)
+        return []
+
+
+async def show_ideas(
+    contributions: ContributionService, dispatcher: CollectingDispatcher, intro: str
+) -> None:
+    ideas = await contributions.best_ideas(limit=3)
+    if not ideas:
+        dispatcher.utter_message(response="utter_no_ideas")
+        return
+    dispatcher.utter_message(response=intro)
+    for idea in ideas:
+        dispatcher.utter_message(
+            response="utter_idea_item", title=idea["title"], votes=idea["votes"],
+            idea_id=idea["id"],
+        )  # fmt: skip

@@ -1,0 +1,160 @@
+"""The conversation's actions over the real action server, backed by the rewards engine.
+
+Each test posts the JSON Rasa posts (built by ``tests.builders``) and checks the response
+names, their data and the slots: the words themselves live in domain.yml.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import yaml
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.composition import DEFAULT_RULES, PROJECT_DIR, AssistantServices, action_server_app
+from engagement.ports import SystemClock
+from engagement.settings import Settings
+from engagement.storage.database import Database
+from tests.builders import action_call
+from tests.integration.rewards_fixtures import incoming
+
+
+@pytest.fixture
+async def services(database: Database) -> AssistantServices:
+    services = AssistantServices.on(database, SystemClock())
+    await services.account._rules.publish(DEFAULT_RULES.read_text(), "tests")
+    return services
+
+
+@pytest.fixture
+async def call(settings: Settings, services: AssistantServices):  # type: ignore[no-untyped-def]
+    async with TestClient(TestServer(action_server_app(settings))) as client:
+
+        async def call(action: str, **tracker) -> dict:  # type: ignore[no-untyped-def]
+            response = await client.post(
+                "/webhook", json=action_call(action, **tracker),
+                headers={"Authorization": f"Bearer {settings.action_token}"},
+            )  # fmt: skip
+            assert response.status == 200, await response.text()
+            return await response.json()
+
+        yield call
+
+
+def said(answer: dict) -> list[str]:
+    return [message["response"] for message in answer["responses"]]
+
+
+async def buy(services: AssistantServices, number: int, *, days_ago: int = 0, total=40) -> None:  # type: ignore[no-untyped-def]
+    at = datetime.now(timezone.utc) - timedelta(days=days_ago)
+    await services.rewards.record_event(incoming({
+        "id": f"buy-{number}", "type": "purchase", "customer_id": "customer-1",
+        "order_id": f"CMD-{number}", "occurred_at": at.isoformat(), "total": total,
+    }))  # fmt: skip
+
+
+async def test_after_a_purchase_the_customer_sees_points_badge_and_progress(call, services) -> None:
+    await buy(services, 48213)
+    points = await call("action_check_points", intent="check_points")
+    assert points["responses"][0]["points"] == 40 + 20
+    badges = await call("action_check_badges", intent="check_badges")
+    assert said(badges) == ["utter_badges"] and badges["responses"][0]["badges"] == "Premier achat"
+    english = await call("action_check_badges", slots={"language": "en"})
+    assert english["responses"][0]["badges"] == "First purchase"
+    progress = await call("action_check_progress", intent="check_progress")
+    assert said(progress) == ["utter_progress_choice"]
+
+
+async def test_a_cancelled_order_leaves_a_coupon_the_customer_can_list(call, services) -> None:
+    assert said(await call("action_list_coupons")) == ["utter_no_coupons"]
+    await buy(services, 1)
+    await services.rewards.record_event(incoming({
+        "id": "cancel-1", "type": "cancellation", "customer_id": "customer-1",
+        "order_id": "CMD-1", "occurred_at": datetime.now(timezone.utc).isoformat(), "total": 40,
+    }))  # fmt: skip
+    (coupon,) = (await call("action_list_coupons"))["responses"]
+    assert coupon["response"] == "utter_coupon_percent"
+    assert (coupon["value"], coupon["min_basket"]) == ("10", "20") and len(coupon["code"]) >= 13
+
+
+@pytest.mark.parametrize(
+    ("asked", "days_ago", "response"),
+    [("48213", 1, "utter_order_placed"), ("#48213", 9, "utter_order_late"),
+     ("CMD-99999", 1, "utter_order_unknown")],
+)  # fmt: skip
+async def test_order_status_is_transparent_about_a_late_order(
+    call, services, asked, days_ago, response
+) -> None:
+    await buy(services, 48213, days_ago=days_ago)
+    entities = [{"entity": "order_id", "value": asked}]
+    answer = await call("action_order_status", intent="order_status", entities=entities)
+    assert said(answer) == [response]
+
+
+async def test_a_review_discloses_the_same_reward_whatever_the_rating(call, services) -> None:
+    disclosed = []
+    for rating in ("1", "5"):
+        answer = await call("action_submit_review", intent="inform", slots={
+            "review_subject": "CMD-48213", "review_rating": rating, "review_text": "Bien reçu"
+        })  # fmt: skip
+        assert said(answer) == ["utter_review_received"]
+        disclosed.append(answer["responses"][0]["points"])
+        cleared = {e["name"]: e["value"] for e in answer["events"] if e["event"] == "slot"}
+        assert cleared == {"review_subject": None, "review_rating": None, "review_text": None}
+    assert disclosed == [30, 30]
+    assert len(await services.contributions.queue("pending", "review")) == 2
+
+
+async def test_two_invalid_ratings_explain_the_field_and_ask_to_continue(call) -> None:
+    domain = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text())
+    tracker = {
+        "active_loop": "review_form", "slots": {"requested_slot": "review_rating"},
+        "domain": domain,
+    }  # fmt: skip
+    first = await call("validate_review_form", slot_events={"review_rating": "great"}, **tracker)
+    rejected = {e["name"]: e["value"] for e in first["events"] if e["event"] == "slot"}
+    assert said(first) == [] and rejected == {"review_rating": None, "form_failures": 1}
+    second = await call(
+        "validate_review_form",
+        slot_events={"review_rating": "six"},
+        **{**tracker, "slots": {"requested_slot": "review_rating", "form_failures": 1}},
+    )
+    assert said(second) == ["utter_explain_review_rating", "utter_ask_continue_form"]
+    good = await call("validate_review_form", slot_events={"review_rating": "4/5"}, **tracker)
+    slots = {e["name"]: e["value"] for e in good["events"] if e["event"] == "slot"}
+    assert slots["review_rating"] == "4"
+
+
+async def test_consent_is_recorded_and_rewarded_once(call, services) -> None:
+    first = await call("action_opt_in", intent="opt_in")
+    assert said(first) == ["utter_opted_in", "utter_reward_points"]
+    assert first["responses"][1]["points"] == 10
+    assert said(await call("action_opt_out", intent="opt_out")) == ["utter_opted_out"]
+    assert said(await call("action_opt_in", intent="opt_in")) == ["utter_opted_in"]  # once ever
+    assert (await services.account.points("customer-1")) == 10
+
+
+async def test_customers_vote_for_published_ideas_once(call, services) -> None:
+    answer = await call("action_submit_idea", slots={"idea_title": "Sac en lin", "idea_text": "…"},
+                        sender="ana")  # fmt: skip
+    assert said(answer) == ["utter_idea_received"]
+    (idea,) = await services.contributions.queue("pending", "idea")
+    assert said(await call("action_browse_ideas")) == ["utter_no_ideas"]
+    await services.contributions.moderate(idea["id"], "approve", "tests")
+    listed = await call("action_browse_ideas")
+    assert said(listed) == ["utter_ideas_intro", "utter_idea_item"]
+    assert listed["responses"][1]["idea_id"] == idea["id"]
+    vote = {"intent": "vote_idea", "entities": [{"entity": "idea_id", "value": idea["id"]}]}
+    counted = await call("action_vote_idea", **vote)
+    assert said(counted) == ["utter_vote_counted"] and counted["responses"][0]["votes"] == 1
+    assert said(await call("action_vote_idea", **vote)) == ["utter_vote_already"]
+    assert said(await call("action_vote_idea", sender="ana", **vote)) == ["utter_vote_refused"]
+
+
+async def test_why_no_points_answers_from_the_decision_log(call, services) -> None:
+    await buy(services, 1)
+    await buy(services, 2)
+    answer = await call("action_why_no_points", intent="why_no_points")
+    why = {(r["response"], r["rule"]) for r in answer["responses"]}
+    assert ("utter_why_not_eligible", "le badge du premier achat") in why
