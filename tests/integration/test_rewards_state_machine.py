@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import shutil
 import tempfile
 from collections import Counter
 from decimal import Decimal
@@ -36,9 +37,12 @@ CUSTOMERS = ("ana", "ben", "chloe")
 RULES_V2 = RULES.replace("then: {points: 50}", "then: {points: 70}").replace(
     "limit: {count: 1, per: month}", "limit: {count: 2, per: month}"
 )
-DATABASE = Path(tempfile.mkdtemp(prefix="fusion-machine-")) / "machine.db"
-URL = f"sqlite+aiosqlite:///{DATABASE}"
-upgrade(URL)
+# Each run gets its own copy of one migrated database: budgets are shared by every
+# customer, so runs sharing a file would see each other's spending (and Hypothesis would
+# rightly call the machine flaky).
+FOLDER = Path(tempfile.mkdtemp(prefix="fusion-machine-"))
+TEMPLATE = FOLDER / "template.db"
+upgrade(f"sqlite+aiosqlite:///{TEMPLATE}")
 RUNS = itertools.count()
 
 
@@ -49,7 +53,9 @@ class RewardsMachine(RuleBasedStateMachine):
         self.run_id = next(RUNS)
         self.numbers = itertools.count()
         self.clock = FixedClock()
-        self.db = Database.from_url(URL)
+        copy = FOLDER / f"run-{self.run_id}.db"
+        shutil.copy(TEMPLATE, copy)
+        self.db = Database.from_url(f"sqlite+aiosqlite:///{copy}")
         self.book = RulesBook(self.db, self.clock)
         self.rules_text = RULES
         self.do(self.book.publish(RULES, "machine"))
