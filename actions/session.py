@@ -1,4 +1,5 @@
-"""``action_session_start``: a new session starts with the customer's profile in slots."""
+"""``action_session_start``: a new session starts with the customer's profile in slots:
+language, first name, points and stage on the ladder."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.slots import CUSTOMER_NAME, LANGUAGE
+from engagement.services.account import AccountService
 from engagement.services.customers import CustomerService
 
 
 class ActionSessionStart(Action):
-    def __init__(self, customers: CustomerService) -> None:
+    def __init__(self, customers: CustomerService, account: AccountService) -> None:
         self._customers = customers
+        self._account = account
 
     def name(self) -> str:
         return "action_session_start"
@@ -31,5 +34,8 @@ class ActionSessionStart(Action):
             events.append(SlotSet(LANGUAGE, language))
         if profile and profile.first_name:
             events.append(SlotSet(CUSTOMER_NAME, profile.first_name))
+        if profile:
+            progress = await self._account.progress(tracker.sender_id)
+            events += [SlotSet("points", progress.points), SlotSet("stage", progress.stage)]
         events.append(ActionExecuted("action_listen"))
         return events

@@ -30,6 +30,7 @@ from actions.contributions import (
 )
 from actions.greeting import ActionGreet
 from actions.language import ActionChangeLanguage
+from actions.problems import ActionReportProblem, ValidateProblemForm
 from actions.session import ActionSessionStart
 from bot.action_server import create_action_app
 from engagement.ports import Clock, SystemClock
@@ -97,7 +98,7 @@ def build_actions(services: AssistantServices) -> list[Action]:
         ActionSubmitReview, ActionSubmitIdea, ActionBrowseIdeas, ActionVoteIdea,
     )  # fmt: skip
     return [
-        ActionSessionStart(s.customers),
+        ActionSessionStart(s.customers, s.account),
         ActionGreet(s.customers),
         ActionChangeLanguage(s.customers),
         *(action(s.account) for action in account_actions),
@@ -107,6 +108,8 @@ def build_actions(services: AssistantServices) -> list[Action]:
         ),
         ValidateReviewForm(),
         ValidateIdeaForm(),
+        ValidateProblemForm(s.account),
+        ActionReportProblem(s.rewards, s.account, s.clock),
         *(action(s.contributions, s.account, s.clock) for action in contribution_actions),
     ]
 

@@ -106,3 +106,21 @@ def parse_rating(text: str | None) -> int | None:
     first = words[0].strip(".,!")
     value = int(first) if first.isdigit() else _RATING_WORDS.get(first)
     return value if value is not None and 1 <= value <= 5 else None
+
+
+PROBLEM_KINDS = ("broken", "missing_item", "wrong_item", "late", "other")
+_PROBLEM_WORDS = (
+    ("broken", ("cass", "abîm", "abim", "broke", "damag", "défect", "defect", "troué", "hole")),
+    ("missing_item", ("manqu", "missing", "pas tout", "incomplet", "incomplete")),
+    ("wrong_item", ("mauvais", "wrong", "pas le bon", "taille", "size", "couleur", "colour")),
+    ("late", ("retard", "late", "jamais", "never", "toujours pas", "still not", "perdu", "lost")),
+)
+
+
+def problem_kind(text: str | None) -> str:
+    """What went wrong, from the customer's words (FR or EN); ``other`` when unclear."""
+    lowered = (text or "").lower()
+    for kind, words in _PROBLEM_WORDS:
+        if any(word in lowered for word in words):
+            return kind
+    return "other"

@@ -158,3 +158,29 @@ async def test_why_no_points_answers_from_the_decision_log(call, services) -> No
     answer = await call("action_why_no_points", intent="why_no_points")
     why = {(r["response"], r["rule"]) for r in answer["responses"]}
     assert ("utter_why_not_eligible", "le badge du premier achat") in why
+
+
+async def test_a_broken_item_gets_the_apology_the_rules_give(call, services) -> None:
+    await buy(services, 48213)
+    domain = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text())
+    tracker = {"active_loop": "problem_form", "domain": domain,
+               "slots": {"requested_slot": "problem_order"}}  # fmt: skip
+    unknown = await call("validate_problem_form", slot_events={"problem_order": "CMD-1"}, **tracker)
+    known = await call("validate_problem_form", slot_events={"problem_order": "#48213"}, **tracker)
+    slots = {e["name"]: e["value"] for e in known["events"] if e["event"] == "slot"}
+    assert slots["problem_order"] == "CMD-48213"
+    assert {e["name"]: e["value"] for e in unknown["events"]}["problem_order"] is None
+    answer = await call("action_report_problem", intent="inform", slots={
+        "problem_order": "CMD-48213", "problem_kind": "broken", "problem_details": "écran fêlé",
+    })  # fmt: skip
+    assert said(answer) == [
+        "utter_problem_recorded", "utter_reward_points", "utter_reward_coupon", "utter_offer_human",
+    ]  # fmt: skip
+    assert answer["responses"][1]["points"] == 50
+
+
+async def test_a_session_starts_with_points_and_stage_in_slots(call, services) -> None:
+    await buy(services, 7)
+    started = await call("action_session_start")
+    slots = {e["name"]: e["value"] for e in started["events"] if e["event"] == "slot"}
+    assert (slots["points"], slots["stage"]) == (40 + 20, "choice")

@@ -43,11 +43,16 @@ class World:
 
 def events_of(run: int, sequence: list[tuple[str, int, float]]) -> list:
     return [
-        incoming({
-            "id": f"r{run}-e{i}", "type": kind, "customer_id": f"r{run}-c",
-            "occurred_at": f"2026-11-{1 + i % 28:02d}T10:00:00+00:00",
-            "order_id": f"r{run}-o{order}", "total": round(total, 2),
-        })  # fmt: skip
+        incoming(
+            {
+                "id": f"r{run}-e{i}",
+                "type": kind,
+                "customer_id": f"r{run}-c",
+                "occurred_at": f"2026-11-{1 + i % 28:02d}T10:00:00+00:00",
+                "order_id": f"r{run}-o{order}",
+                "total": round(total, 2),
+            }
+        )  # fmt: skip
         for i, (kind, order, total) in enumerate(sequence)
     ]
 

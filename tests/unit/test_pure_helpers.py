@@ -1,9 +1,10 @@
-"""Streaks: calendar months in a row with a purchase, ending with the current one."""
+"""Small pure helpers: streaks of months with a purchase, and what went wrong with an order."""
 
 from __future__ import annotations
 
 import pytest
 
+from engagement.contributions import problem_kind
 from engagement.rewards import months_in_a_row
 
 
@@ -19,3 +20,12 @@ from engagement.rewards import months_in_a_row
 )
 def test_a_streak_counts_back_from_the_current_month(months, until, streak) -> None:
     assert months_in_a_row(months, until) == streak
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("mon vase est arrivé cassé", "broken"), ("an item is missing", "missing_item"),
+     ("mauvaise taille", "wrong_item"), ("still not delivered", "late"), ("bof", "other")],
+)  # fmt: skip
+def test_what_went_wrong_is_read_from_the_customers_words(text: str, kind: str) -> None:
+    assert problem_kind(text) == kind

@@ -1,0 +1,78 @@
+"""report_problem: a form, then the event the rules answer with an apology (DESIGN §4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.contributions import Validator
+from actions.talk import announce, channel_of, event_id, language_of
+from engagement.contributions import MAX_BODY, problem_kind
+from engagement.ports import Clock
+from engagement.rewards import IncomingEvent
+from engagement.services.account import AccountService
+from engagement.services.rewards import RewardsService
+
+PROBLEM_SLOTS = ("problem_order", "problem_kind", "problem_details")
+
+
+class ValidateProblemForm(Validator):
+    def __init__(self, account: AccountService) -> None:
+        self._account = account
+
+    def name(self) -> str:
+        return "validate_problem_form"
+
+    async def validate_problem_order(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        order = await self._account.order(tracker.sender_id, str(value or ""))
+        if order is None:
+            return self.refuse("problem_order", dispatcher, tracker)
+        return self.accept("problem_order", order.id)
+
+    def validate_problem_kind(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.accept("problem_kind", problem_kind(str(value or "")))
+
+    def validate_problem_details(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self.text("problem_details", value, 2, MAX_BODY, dispatcher, tracker)
+
+
+class ActionReportProblem(Action):
+    def __init__(self, rewards: RewardsService, account: AccountService, clock: Clock) -> None:
+        self._rewards = rewards
+        self._account = account
+        self._clock = clock
+
+    def name(self) -> str:
+        return "action_report_problem"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        order_id = str(tracker.get_slot("problem_order"))
+        kind = str(tracker.get_slot("problem_kind") or "other")
+        recorded = await self._rewards.record_event(
+            IncomingEvent(
+                id=event_id(tracker, "problem"), type="problem_report",
+                customer_id=tracker.sender_id, occurred_at=self._clock.now(),
+                source="conversation",
+                facts={"kind": kind, "order": {"id": order_id}, "channel": channel_of(tracker)},
+                payload={"kind": kind, "order_id": order_id,
+                         "details": tracker.get_slot("problem_details")},
+            )
+        )  # fmt: skip
+        dispatcher.utter_message(response="utter_problem_recorded", order_id=order_id)
+        announce(
+            dispatcher, recorded.awards, await self._account.badge_names(), language_of(tracker)
+        )
+        dispatcher.utter_message(response="utter_offer_human")
+        return [SlotSet(slot, None) for slot in PROBLEM_SLOTS]
