@@ -28,6 +28,7 @@ from actions.contributions import (
     ValidateIdeaForm,
     ValidateReviewForm,
 )
+from actions.fallback import ActionSuggestIntents
 from actions.greeting import ActionGreet
 from actions.language import ActionChangeLanguage
 from actions.problems import ActionReportProblem, ValidateProblemForm
@@ -101,6 +102,7 @@ def build_actions(services: AssistantServices) -> list[Action]:
         ActionSessionStart(s.customers, s.account),
         ActionGreet(s.customers),
         ActionChangeLanguage(s.customers),
+        ActionSuggestIntents(),
         *(action(s.account) for action in account_actions),
         *(
             action(s.rewards, s.account, s.clock)

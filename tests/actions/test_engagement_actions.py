@@ -31,14 +31,17 @@ async def services(database: Database) -> AssistantServices:
 async def call(settings: Settings, services: AssistantServices):  # type: ignore[no-untyped-def]
     async with TestClient(TestServer(action_server_app(settings))) as client:
 
-        async def call(action: str, **tracker) -> dict:  # type: ignore[no-untyped-def]
+        async def raw(body: dict) -> dict:
             response = await client.post(
-                "/webhook", json=action_call(action, **tracker),
-                headers={"Authorization": f"Bearer {settings.action_token}"},
-            )  # fmt: skip
+                "/webhook", json=body, headers={"Authorization": f"Bearer {settings.action_token}"}
+            )
             assert response.status == 200, await response.text()
             return await response.json()
 
+        async def call(action: str, **tracker) -> dict:  # type: ignore[no-untyped-def]
+            return await raw(action_call(action, **tracker))
+
+        call.raw = raw  # type: ignore[attr-defined]
         yield call
 
 
@@ -184,3 +187,21 @@ async def test_a_session_starts_with_points_and_stage_in_slots(call, services) -
     started = await call("action_session_start")
     slots = {e["name"]: e["value"] for e in started["events"] if e["event"] == "slot"}
     assert (slots["points"], slots["stage"]) == (40 + 20, "choice")
+
+
+async def test_an_unclear_message_gets_likely_intents_then_a_human(call) -> None:
+    domain = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text())
+    ranked = ("nlu_fallback", "check_points", "greet", "list_coupons")
+    ranking = [{"name": name, "confidence": 0.4 - 0.1 * i} for i, name in enumerate(ranked)]
+    first = action_call("action_suggest_intents", intent="nlu_fallback", domain=domain)
+    first["tracker"]["latest_message"]["intent_ranking"] = ranking
+    answer = await call.raw(first)
+    (suggestion,) = answer["responses"]
+    assert suggestion["response"] == "utter_suggest_intents"
+    assert [b["payload"] for b in suggestion["buttons"]] == ["/check_points", "/list_coupons"]
+    assert suggestion["buttons"][0]["title"] == "🎯 Mes points"
+    second = action_call("action_suggest_intents", intent="nlu_fallback", domain=domain)
+    second["tracker"]["latest_message"]["intent_ranking"] = ranking
+    second["tracker"]["events"][1:1] = [{"event": "action", "name": "action_suggest_intents"},
+                                        {"event": "action", "name": "action_listen"}]  # fmt: skip
+    assert said(await call.raw(second)) == ["utter_still_unclear"]
