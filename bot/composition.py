@@ -31,6 +31,7 @@ from actions.contributions import (
 from actions.fallback import ActionSuggestIntents
 from actions.greeting import ActionGreet
 from actions.language import ActionChangeLanguage
+from actions.privacy import ActionExportMyData
 from actions.problems import ActionReportProblem, ValidateProblemForm
 from actions.session import ActionSessionStart
 from bot.action_server import create_action_app
@@ -103,6 +104,7 @@ def build_actions(services: AssistantServices) -> list[Action]:
         ActionGreet(s.customers),
         ActionChangeLanguage(s.customers),
         ActionSuggestIntents(),
+        ActionExportMyData(s.account),
         *(action(s.account) for action in account_actions),
         *(
             action(s.rewards, s.account, s.clock)

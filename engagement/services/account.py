@@ -160,6 +160,27 @@ class AccountService:
             missed.append(MissedReward(row.type, row.occurred_at, row.rule_id, row.outcome, *names))
         return missed
 
+    async def summary(self, customer_id: str) -> dict[str, int]:
+        """How much is kept about the customer, by kind (what export_my_data tells them)."""
+        counted = {
+            "orders": t.orders, "badges": t.customer_badges, "coupons": t.coupons,
+            "contributions": t.contributions, "events": t.events,
+        }  # fmt: skip
+        async with self._db.connect() as conn:
+            counts = {
+                name: int(
+                    await conn.scalar(
+                        sa.select(sa.func.count())
+                        .select_from(table)
+                        .where(table.c.customer_id == customer_id)
+                    )
+                    or 0
+                )
+                for name, table in counted.items()
+            }
+            counts["points"] = await SqlRewards(conn).balance(customer_id)
+        return counts
+
     async def badge_names(self) -> dict[str, tuple[str, str]]:
         """Every badge of the rules in force: id → (French name, English name)."""
         async with self._db.connect() as conn:

@@ -62,6 +62,33 @@ class CustomerView:
             await self._known(conn, customer_id)
             return await self._rows(conn, t.coupons, customer_id, t.coupons.c.created_at)
 
+    async def export(self, customer_id: str) -> dict[str, Any]:
+        """Everything the engagement service keeps about a customer (GDPR access)."""
+        tables = {
+            "events": (t.events, t.events.c.occurred_at),
+            "orders": (t.orders, t.orders.c.placed_at),
+            "ledger": (t.ledger_entries, t.ledger_entries.c.id),
+            "badges": (t.customer_badges, t.customer_badges.c.earned_at),
+            "coupons": (t.coupons, t.coupons.c.created_at),
+            "contributions": (t.contributions, t.contributions.c.created_at),
+            "votes": (t.idea_votes, t.idea_votes.c.created_at),
+            "decisions": (t.decisions, t.decisions.c.id),
+            "stage_changes": (t.stage_changes, t.stage_changes.c.changed_at),
+            "fusion_moves": (t.fusion_entries, t.fusion_entries.c.occurred_at),
+        }
+        async with self._db.connect() as conn:
+            await self._known(conn, customer_id)
+            profile = (
+                await conn.execute(sa.select(t.customers).where(t.customers.c.id == customer_id))
+            ).one()
+            export: dict[str, Any] = {"profile": {k: _json(v) for k, v in profile._mapping.items()}}
+            for name, (table, order) in tables.items():
+                rows = await conn.execute(
+                    sa.select(table).where(table.c.customer_id == customer_id).order_by(order)
+                )
+                export[name] = [{k: _json(v) for k, v in row._mapping.items()} for row in rows]
+        return export
+
     async def decisions(self, customer_id: str) -> list[dict[str, Any]]:
         async with self._db.connect() as conn:
             await self._known(conn, customer_id)

@@ -27,6 +27,12 @@ async def get_coupons(request: web.Request) -> web.Response:
     return web.json_response({"coupons": await view.coupons(request.match_info["id"])})
 
 
+@requires()
+async def get_export(request: web.Request) -> web.Response:
+    """Admin only: everything kept about one customer, for their access request."""
+    return web.json_response(await request.app[CUSTOMER_VIEW].export(request.match_info["id"]))
+
+
 @requires(Role.COMMUNITY_MANAGER)
 async def get_decisions(request: web.Request) -> web.Response:
     view = request.app[CUSTOMER_VIEW]

@@ -75,6 +75,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/api/v1/customers/{id}/ledger", admin.get_ledger)
     router.add_get("/api/v1/customers/{id}/coupons", admin.get_coupons)
     router.add_get("/api/v1/customers/{id}/decisions", admin.get_decisions)
+    router.add_get("/api/v1/customers/{id}/export", admin.get_export)
     router.add_post("/api/v1/rules/validate", community.validate_rules)
     router.add_post("/api/v1/rules", community.publish_rules)
     router.add_get("/api/v1/rules/versions", community.rules_versions)

@@ -104,6 +104,14 @@ DOCUMENT: dict[str, Any] = {
                 errors=("401", "403", "404"),
             )
         },
+        "/api/v1/customers/{id}/export": {
+            "get": _op(
+                "everything kept about the customer (GDPR access); admin role only",
+                security=_ADMIN,
+                params=[_CUSTOMER_ID],
+                errors=("401", "403", "404"),
+            )
+        },
         "/api/v1/customers/{id}/decisions": {
             "get": _op(
                 "every rule decision for the customer's events: awarded or why not",

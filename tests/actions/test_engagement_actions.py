@@ -205,3 +205,11 @@ async def test_an_unclear_message_gets_likely_intents_then_a_human(call) -> None
     second["tracker"]["events"][1:1] = [{"event": "action", "name": "action_suggest_intents"},
                                         {"event": "action", "name": "action_listen"}]  # fmt: skip
     assert said(await call.raw(second)) == ["utter_still_unclear"]
+
+
+async def test_export_my_data_summarises_what_is_kept(call, services) -> None:
+    await buy(services, 3)
+    answer = await call("action_export_my_data", intent="export_my_data")
+    assert said(answer) == ["utter_export_summary", "utter_export_full"]
+    kept = answer["responses"][0]
+    assert (kept["orders"], kept["events"], kept["badges"], kept["points"]) == (1, 1, 1, 60)

@@ -175,3 +175,22 @@ async def test_concurrent_redemptions_have_exactly_one_winner(client) -> None:
         )
         statuses = sorted(r.status for r in responses)
         assert statuses == [200] + [409] * 15
+
+
+async def test_the_full_export_is_for_the_admin_only(settings: Settings, migrated_url) -> None:
+    manager = settings.replace(community_manager_token="manager-token-0123456789")
+    app = create_app(manager)
+    await app[RULES_BOOK].publish(RULES, "tests")
+    async with TestClient(TestServer(app)) as client:
+        client.settings = manager
+        await post_signed(client, event("e-1"))
+        admin = {"Authorization": f"Bearer {manager.admin_token}"}
+        export = await (await client.get("/api/v1/customers/c-42/export", headers=admin)).json()
+        assert export["profile"]["name"] == "Léa Martin"
+        assert [o["id"] for o in export["orders"]] == ["o-1"]
+        assert {e["rule_id"] for e in export["ledger"]} == {"purchase_points"}
+        as_manager = await client.get(
+            "/api/v1/customers/c-42/export",
+            headers={"Authorization": "Bearer manager-token-0123456789"},
+        )
+        assert as_manager.status == 403
