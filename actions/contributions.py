@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.talk import announce, channel_of, language_of, message_key
+from actions.talk import announce, channel_of, customer_of, language_of, message_key
 from engagement.contributions import MAX_BODY, MAX_TITLE, Submission, parse_rating
 from engagement.ports import Clock
 from engagement.services.account import AccountService
@@ -113,7 +113,7 @@ class ActionSubmitReview(ContributionAction):
         is_order = bool(ORDER_ID.match(subject))
         _, recorded = await self._contributions.submit(
             Submission(
-                id=contribution_id(tracker, "review"), customer_id=tracker.sender_id,
+                id=contribution_id(tracker, "review"), customer_id=customer_of(tracker),
                 kind="review", occurred_at=self._clock.now(),
                 rating=parse_rating(tracker.get_slot("review_rating")),
                 body=tracker.get_slot("review_text"), title=subject,
@@ -138,7 +138,7 @@ class ActionSubmitIdea(ContributionAction):
     ) -> list[EventType]:
         await self._contributions.submit(
             Submission(
-                id=contribution_id(tracker, "idea"), customer_id=tracker.sender_id, kind="idea",
+                id=contribution_id(tracker, "idea"), customer_id=customer_of(tracker), kind="idea",
                 occurred_at=self._clock.now(), title=tracker.get_slot("idea_title"),
                 body=tracker.get_slot("idea_text"), language=language_of(tracker),
                 channel=channel_of(tracker),
@@ -172,7 +172,7 @@ class ActionVoteIdea(ContributionAction):
             await show_ideas(self._contributions, dispatcher, "utter_ask_which_idea")
             return []
         try:
-            counted, votes = await self._contributions.vote(str(idea_id), tracker.sender_id)
+            counted, votes = await self._contributions.vote(str(idea_id), customer_of(tracker))
         except (VoteRefused, UnknownContribution):
             dispatcher.utter_message(response="utter_vote_refused")
             return []

@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.slots import CUSTOMER_NAME, LANGUAGE
+from actions.talk import customer_of
 from engagement.services.customers import CustomerService
 
 
@@ -22,7 +23,7 @@ class ActionGreet(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        greeting = await self._customers.greet(tracker.sender_id, tracker.get_slot(LANGUAGE))
+        greeting = await self._customers.greet(customer_of(tracker), tracker.get_slot(LANGUAGE))
         name = greeting.customer.first_name
         if name:
             dispatcher.utter_message(response="utter_greet_named", name=name)

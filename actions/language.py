@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.slots import LANGUAGE, TARGET_LANGUAGE_ENTITY
+from actions.talk import customer_of
 from engagement.services.customers import CustomerService
 from engagement.settings import LANGUAGES
 
@@ -27,5 +28,5 @@ class ActionChangeLanguage(Action):
         if asked not in LANGUAGES:
             current = tracker.get_slot(LANGUAGE)
             asked = next(code for code in LANGUAGES if code != current)
-        await self._customers.choose_language(tracker.sender_id, asked)
+        await self._customers.choose_language(customer_of(tracker), asked)
         return [SlotSet(LANGUAGE, asked)]

@@ -1,14 +1,17 @@
-"""export_my_data: what is kept about the customer, summarised in the chat."""
+"""export_my_data (a summary in the chat) and delete_my_data (after a confirmation)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.slots import LANGUAGE
+from actions.talk import customer_of
 from engagement.services.account import AccountService
+from engagement.services.privacy import PrivacyService
 
 
 class ActionExportMyData(Action):
@@ -21,7 +24,25 @@ class ActionExportMyData(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        kept = await self._account.summary(tracker.sender_id)
+        kept = await self._account.summary(customer_of(tracker))
         dispatcher.utter_message(response="utter_export_summary", **kept)
         dispatcher.utter_message(response="utter_export_full")
         return []
+
+
+class ActionDeleteMyData(Action):
+    """Runs once the customer confirmed: engagement data now, this conversation's history
+    (and that of linked channels) within seconds, by the engagement service."""
+
+    def __init__(self, privacy: PrivacyService) -> None:
+        self._privacy = privacy
+
+    def name(self) -> str:
+        return "action_delete_my_data"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        await self._privacy.erase_customer(customer_of(tracker), tracker.sender_id)
+        dispatcher.utter_message(response="utter_data_deleted")
+        return [AllSlotsReset(), SlotSet(LANGUAGE, tracker.get_slot(LANGUAGE))]

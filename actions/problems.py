@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.contributions import Validator
-from actions.talk import announce, channel_of, event_id, language_of
+from actions.talk import announce, channel_of, customer_of, event_id, language_of
 from engagement.contributions import MAX_BODY, problem_kind
 from engagement.ports import Clock
 from engagement.rewards import IncomingEvent
@@ -30,7 +30,7 @@ class ValidateProblemForm(Validator):
     async def validate_problem_order(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        order = await self._account.order(tracker.sender_id, str(value or ""))
+        order = await self._account.order(customer_of(tracker), str(value or ""))
         if order is None:
             return self.refuse("problem_order", dispatcher, tracker)
         return self.accept("problem_order", order.id)
@@ -63,7 +63,7 @@ class ActionReportProblem(Action):
         recorded = await self._rewards.record_event(
             IncomingEvent(
                 id=event_id(tracker, "problem"), type="problem_report",
-                customer_id=tracker.sender_id, occurred_at=self._clock.now(),
+                customer_id=customer_of(tracker), occurred_at=self._clock.now(),
                 source="conversation",
                 facts={"kind": kind, "order": {"id": order_id}, "channel": channel_of(tracker)},
                 payload={"kind": kind, "order_id": order_id,

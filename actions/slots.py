@@ -2,5 +2,7 @@
 
 LANGUAGE = "language"
 CUSTOMER_NAME = "customer_name"
+CUSTOMER_ID = "customer_id"
+LEADERBOARD_OFFER = "leaderboard_offer"
 
 TARGET_LANGUAGE_ENTITY = "target_language"

@@ -10,12 +10,23 @@ from collections.abc import Iterable, Mapping
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.slots import LANGUAGE
+from actions.slots import CUSTOMER_ID, LANGUAGE
 from engagement.rewards import Award
 
 
 def language_of(tracker: Tracker) -> str:
     return "en" if tracker.get_slot(LANGUAGE) == "en" else "fr"
+
+
+def customer_of(tracker: Tracker) -> str:
+    """The customer this conversation speaks for: the one it was linked to, else itself
+    (on the web and REST channels the conversation id is the shop's customer id)."""
+    return str(tracker.get_slot(CUSTOMER_ID) or tracker.sender_id)
+
+
+def recent_texts(tracker: Tracker, count: int = 5) -> list[str]:
+    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    return [text for text in texts if text][-count:]
 
 
 def message_key(tracker: Tracker) -> str:

@@ -82,7 +82,7 @@ async def run() -> str:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'p1.db'}"
         await asyncio.get_running_loop().run_in_executor(None, upgrade, url)
         database = Database.from_url(url)
-        services = AssistantServices.on(database, SystemClock())
+        services = AssistantServices.on(database, SystemClock(), "http://links.test")
         await services.account._rules.publish(DEFAULT_RULES.read_text(), "bench")
         await services.contributions.submit(
             Submission("idea-bench", "author", "idea", SystemClock().now(), title="Bench idea")

@@ -22,6 +22,7 @@ from bot.composition import (
     render_rasa_config,
     with_generated_secrets,
 )
+from bot.conversations import RasaConversations
 from bot.rules_cli import duration, rules_command
 from bot.supervisor import Service, supervise
 from bot.training import ensure_model
@@ -82,7 +83,8 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
             print(asyncio.run(expire_points(settings)))
         case "serve":
             web.run_app(
-                create_app(settings), host=settings.host, port=settings.engagement_port,
+                create_app(settings, conversations=RasaConversations.from_settings(settings)),
+                host=settings.host, port=settings.engagement_port,
                 print=None,
             )  # fmt: skip
         case "actions":

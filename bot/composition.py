@@ -19,6 +19,7 @@ from actions.account import (
     ActionOrderStatus,
     ActionWhyNoPoints,
 )
+from actions.community import ActionLeaderboard, ActionLeaderboardAnswer, ActionRecommend
 from actions.consent import ActionJoinClub, ActionOptIn, ActionOptOut
 from actions.contributions import (
     ActionBrowseIdeas,
@@ -30,16 +31,24 @@ from actions.contributions import (
 )
 from actions.fallback import ActionSuggestIntents
 from actions.greeting import ActionGreet
+from actions.handoff import ActionHandoff
+from actions.identity import ActionLinkAccount
 from actions.language import ActionChangeLanguage
-from actions.privacy import ActionExportMyData
+from actions.privacy import ActionDeleteMyData, ActionExportMyData
 from actions.problems import ActionReportProblem, ValidateProblemForm
+from actions.referrals import ActionReferFriend, ActionShareBrand
 from actions.session import ActionSessionStart
 from bot.action_server import create_action_app
 from engagement.ports import Clock, SystemClock
 from engagement.services.account import AccountService
+from engagement.services.community import CommunityService
 from engagement.services.contributions import ContributionService
 from engagement.services.customers import CustomerService
 from engagement.services.expiry import ExpiryService
+from engagement.services.handoffs import HandoffService
+from engagement.services.identity import IdentityService
+from engagement.services.privacy import PrivacyService
+from engagement.services.referrals import ReferralService
 from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
@@ -75,10 +84,16 @@ class AssistantServices:
     account: AccountService
     rewards: RewardsService
     contributions: ContributionService
+    identity: IdentityService
+    referrals: ReferralService
+    community: CommunityService
+    handoffs: HandoffService
+    privacy: PrivacyService
     clock: Clock
 
     @classmethod
-    def on(cls, database: Database, clock: Clock) -> AssistantServices:
+    def on(cls, database: Database, clock: Clock, links_url: str) -> AssistantServices:
+        """``links_url``: the public address of the engagement service, for personal links."""
         rules = RulesBook(database, clock)
         rewards = RewardsService(database, clock, rules)
         return cls(
@@ -86,6 +101,11 @@ class AssistantServices:
             account=AccountService(database, clock, rules),
             rewards=rewards,
             contributions=ContributionService(database, clock, rewards),
+            identity=IdentityService(database, clock),
+            referrals=ReferralService(database, clock, rewards, links_url),
+            community=CommunityService(database, clock),
+            handoffs=HandoffService(database, clock),
+            privacy=PrivacyService(database, clock),
             clock=clock,
         )
 
@@ -100,7 +120,15 @@ def build_actions(services: AssistantServices) -> list[Action]:
         ActionSubmitReview, ActionSubmitIdea, ActionBrowseIdeas, ActionVoteIdea,
     )  # fmt: skip
     return [
-        ActionSessionStart(s.customers, s.account),
+        ActionSessionStart(s.customers, s.account, s.identity),
+        ActionLinkAccount(s.identity, s.customers, s.account),
+        ActionReferFriend(s.referrals),
+        ActionShareBrand(s.referrals),
+        ActionLeaderboard(s.community),
+        ActionLeaderboardAnswer(s.community),
+        ActionRecommend(s.community),
+        ActionHandoff(s.handoffs),
+        ActionDeleteMyData(s.privacy),
         ActionGreet(s.customers),
         ActionChangeLanguage(s.customers),
         ActionSuggestIntents(),
@@ -122,7 +150,7 @@ def action_server_app(settings: Settings) -> web.Application:
     if not settings.action_token:
         raise SystemExit("FUSION_ACTION_TOKEN must be set for the action server")
     database = Database.from_url(settings.database_url)
-    services = AssistantServices.on(database, SystemClock())
+    services = AssistantServices.on(database, SystemClock(), settings.links_url)
     app = create_action_app(build_actions(services), settings.action_token)
 
     async def close_database(_: web.Application) -> AsyncIterator[None]:

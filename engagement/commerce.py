@@ -65,6 +65,7 @@ class CommerceEvent:
     occurred_at: datetime
     customer: CustomerRef
     order: Order
+    referral_code: str | None = None
 
     def facts(self) -> dict[str, Any]:
         """What reward rules can test as ``event.…``."""
@@ -96,7 +97,7 @@ def parse_commerce_event(body: bytes) -> CommerceEvent:
         raise MalformedBody("the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise MalformedBody("the body must be a JSON object")
-    _no_unknown(data, {"id", "type", "occurred_at", "customer", "order"}, "")
+    _no_unknown(data, {"id", "type", "occurred_at", "customer", "order", "referral_code"}, "")
     customer = _object(data, "customer")
     _no_unknown(customer, {"id", "name", "language", "timezone"}, "customer.")
     order = _object(data, "order")
@@ -117,7 +118,16 @@ def parse_commerce_event(body: bytes) -> CommerceEvent:
             currency=_currency(order.get("currency"), "order.currency"),
             items=_items(order.get("items")),
         ),
+        referral_code=_optional_referral_code(data.get("referral_code")),
     )
+
+
+def _optional_referral_code(value: object) -> str | None:
+    """The code of the link the friend came by (the shop passes it on with their first
+    purchase); only purchases carry one."""
+    if value is None:
+        return None
+    return parse_identifier(value, "referral_code")
 
 
 def _no_unknown(data: dict[str, Any], known: set[str], prefix: str) -> None:

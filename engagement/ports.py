@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Protocol
 
@@ -13,3 +14,17 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
+
+
+class ConversationsUnavailable(RuntimeError):
+    """The conversation side did not take the request (down, or refused it)."""
+
+
+class Conversations(Protocol):
+    """The conversation side (Rasa's server and tracker store), seen from the core."""
+
+    async def resume(self, sender_id: str) -> None:
+        """Hands a paused conversation back to the assistant."""
+
+    async def erase(self, sender_ids: Sequence[str]) -> int:
+        """Erases these conversations' history; how many stored events were erased."""

@@ -38,6 +38,7 @@ class IncomingEvent:
     customer_name: str | None = None
     customer_language: str | None = None
     customer_timezone: str | None = None
+    referral_code: str | None = None
 
     @classmethod
     def from_commerce(cls, event: CommerceEvent, payload: dict[str, Any]) -> IncomingEvent:
@@ -53,6 +54,7 @@ class IncomingEvent:
             customer_name=event.customer.name,
             customer_language=event.customer.language,
             customer_timezone=event.customer.timezone,
+            referral_code=event.referral_code if event.type == "purchase" else None,
         )
 
 

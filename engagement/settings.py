@@ -38,6 +38,9 @@ class Settings:
     default_language: str
     log_level: str
     expiry_interval_s: int = 3600
+    erasure_interval_s: int = 15
+    public_url: str | None = None
+    shop_url: str = "https://shop.example.com/"
 
     @property
     def action_url(self) -> str:
@@ -50,6 +53,11 @@ class Settings:
     @property
     def engagement_url(self) -> str:
         return f"http://{_loopback_if_any(self.host)}:{self.engagement_port}"
+
+    @property
+    def links_url(self) -> str:
+        """Where customers' personal links point (the engagement service, seen from outside)."""
+        return (self.public_url or self.engagement_url).rstrip("/")
 
     @property
     def role_tokens(self) -> dict[str, str]:
@@ -91,6 +99,9 @@ class Settings:
                 "FUSION_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
             ),
             expiry_interval_s=reader.integer("FUSION_EXPIRY_INTERVAL_S", 3600, low=10),
+            erasure_interval_s=reader.integer("FUSION_ERASURE_INTERVAL_S", 15, low=1),
+            public_url=reader.url("FUSION_PUBLIC_URL", None),
+            shop_url=reader.url("FUSION_SHOP_URL", "https://shop.example.com/") or "",
         )
 
 
@@ -137,6 +148,12 @@ class _Reader:
             return default
         if raw not in allowed:
             raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+        return raw
+
+    def url(self, name: str, default: str | None) -> str | None:
+        raw = self._raw(name) or default
+        if raw is not None and not raw.startswith(("http://", "https://")):
+            raise SettingsError(f"{name} must be an http:// or https:// URL, got {raw!r}")
         return raw
 
     def secret(self, name: str) -> str | None:

@@ -44,8 +44,12 @@ class CustomerView:
                 "badges": sorted(await store.badges(customer_id)),
                 "fusion_score": fusion.value,
                 "fusion_explanation": [
-                    {"event_id": c.event_id, "event_type": c.event_type, "delta": c.delta,
-                     "weight_now": round(c.weight_now, 2)}
+                    {
+                        "event_id": c.event_id,
+                        "event_type": c.event_type,
+                        "delta": c.delta,
+                        "weight_now": round(c.weight_now, 2),
+                    }
                     for c in fusion.explanation[:20]
                 ],  # fmt: skip
                 "coupons": await self._rows(conn, t.coupons, customer_id, t.coupons.c.created_at),
@@ -75,6 +79,9 @@ class CustomerView:
             "decisions": (t.decisions, t.decisions.c.id),
             "stage_changes": (t.stage_changes, t.stage_changes.c.changed_at),
             "fusion_moves": (t.fusion_entries, t.fusion_entries.c.occurred_at),
+            "linked_conversations": (t.customer_aliases, t.customer_aliases.c.linked_at),
+            "personal_codes": (t.personal_codes, t.personal_codes.c.created_at),
+            "handoffs": (t.handoffs, t.handoffs.c.requested_at),
         }
         async with self._db.connect() as conn:
             await self._known(conn, customer_id)
@@ -87,6 +94,15 @@ class CustomerView:
                     sa.select(table).where(table.c.customer_id == customer_id).order_by(order)
                 )
                 export[name] = [{k: _json(v) for k, v in row._mapping.items()} for row in rows]
+            referrals = await conn.execute(
+                sa.select(t.referrals).where(
+                    (t.referrals.c.referrer_id == customer_id)
+                    | (t.referrals.c.friend_id == customer_id)
+                )
+            )
+            export["referrals"] = [
+                {k: _json(v) for k, v in row._mapping.items()} for row in referrals
+            ]
         return export
 
     async def decisions(self, customer_id: str) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from engagement.ladder import LadderCriteria, stage_change, stage_of
 from engagement.ports import Clock
+from engagement.referrals import REFERRAL, referral_refusal
 from engagement.rewards import (
     ORDER_STATUS,
     Award,
@@ -29,6 +30,7 @@ from engagement.rewards import (
 )
 from engagement.rules import CustomerFacts, Decision, EventFacts, Rule, Usage, evaluate
 from engagement.services.rules_book import RulesBook, RulesInForce
+from engagement.storage import tables as t
 from engagement.storage.customers import SqlCustomers
 from engagement.storage.database import Database
 from engagement.storage.rewards import SqlRewards
@@ -104,8 +106,56 @@ class RewardsService:
             now,
         )
         awards = [await self._apply(conn, rules, event, decision) for decision in decisions]
+        if event.referral_code is not None:
+            await self._convert_referral(conn, event, counters["purchases"])
         balance = await store.balance(event.customer_id)
         return EventRecorded(event.id, False, tuple(awards), balance, stage)
+
+    async def _convert_referral(
+        self, conn: AsyncConnection, event: IncomingEvent, friend_purchases: int
+    ) -> None:
+        """A friend's first purchase with a referral code: the referrer's
+        ``referral_converted`` event, in the same transaction; refusals keep their reason."""
+        assert event.referral_code is not None
+        referrer_id = await conn.scalar(
+            sa.select(t.personal_codes.c.customer_id).where(
+                (t.personal_codes.c.code == event.referral_code)
+                & (t.personal_codes.c.kind == REFERRAL)
+            )
+        )
+        already = await conn.scalar(
+            sa.select(t.referrals.c.friend_id).where(t.referrals.c.friend_id == event.customer_id)
+        )
+        refusal = referral_refusal(
+            referrer_id=referrer_id, friend_id=event.customer_id,
+            friend_purchases=friend_purchases, already_referred=already is not None,
+        )  # fmt: skip
+        if already is not None:
+            return
+        await conn.execute(
+            sa.insert(t.referrals).values(
+                friend_id=event.customer_id,
+                referrer_id=referrer_id or "",
+                code=event.referral_code,
+                purchase_event_id=event.id,
+                status="refused" if refusal else "converted",
+                reason=refusal or "first purchase",
+                created_at=self._clock.now(),
+            )  # fmt: skip
+        )
+        if refusal is None:
+            await self.record_in(
+                conn,
+                IncomingEvent(
+                    id=f"{event.id}:referral",
+                    type="referral_converted",
+                    customer_id=str(referrer_id),
+                    occurred_at=event.occurred_at,
+                    source="referral",
+                    facts={"friend_order_total": float(event.order.total) if event.order else 0},
+                    payload={"friend_purchase_event_id": event.id},
+                ),  # fmt: skip
+            )
 
     async def _save_order(self, store: SqlRewards, event: IncomingEvent) -> None:
         assert event.order is not None

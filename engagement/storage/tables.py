@@ -57,6 +57,8 @@ customers = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("privacy_notice_at", UtcDateTime(), nullable=True),
     sa.Column("stage", sa.String(16), nullable=False, server_default="need"),
+    # set when the customer agreed to appear on the leaderboard, under this name
+    sa.Column("leaderboard_name", sa.String(40), nullable=True),
 )
 
 # The funnel over time: every move of a customer on the ladder (DESIGN §2).
@@ -254,4 +256,87 @@ idea_votes = sa.Table(
     sa.Column("idea_id", sa.String(64), sa.ForeignKey("contributions.id"), primary_key=True),
     sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), primary_key=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+
+# Other channels' conversation ids that speak for a customer (DESIGN §6): one balance.
+customer_aliases = sa.Table(
+    "customer_aliases",
+    metadata,
+    sa.Column("sender_id", sa.String(128), primary_key=True),
+    sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=True),
+    sa.Column("linked_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_customer_aliases_customer", "customer_id"),
+)
+
+# One-time codes shown on the web channel to link another channel's conversation.
+link_codes = sa.Table(
+    "link_codes",
+    metadata,
+    sa.Column("code", sa.String(16), primary_key=True),
+    sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("used_at", UtcDateTime(), nullable=True),
+)
+
+# Wrong link codes per conversation and window, so six digits cannot be guessed.
+link_attempts = sa.Table(
+    "link_attempts",
+    metadata,
+    sa.Column("sender_id", sa.String(128), primary_key=True),
+    sa.Column("window_start", UtcDateTime(), nullable=False),
+    sa.Column("failures", sa.Integer, nullable=False),
+)
+
+# A customer's referral code and share link token, and how often their link was opened.
+personal_codes = sa.Table(
+    "personal_codes",
+    metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("visits", sa.Integer, nullable=False, server_default="0"),
+    sa.UniqueConstraint("customer_id", "kind", name="uq_personal_code_customer_kind"),
+)
+
+# A friend is referred once; refused referrals keep their reason (fraud checks, §4).
+referrals = sa.Table(
+    "referrals",
+    metadata,
+    sa.Column("friend_id", sa.String(128), primary_key=True),
+    sa.Column("referrer_id", sa.String(128), nullable=False),
+    sa.Column("code", sa.String(32), nullable=False),
+    sa.Column("purchase_event_id", sa.String(128), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_referrals_referrer", "referrer_id"),
+)
+
+# Conversations handed to a person: the bot is paused until staff hand them back.
+handoffs = sa.Table(
+    "handoffs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("sender_id", sa.String(128), nullable=False),
+    sa.Column("customer_id", sa.String(128), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=True),
+    sa.Column("language", sa.String(2), nullable=True),
+    sa.Column("recent_messages", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+    sa.Column("closed_by", sa.String(64), nullable=True),
+    sa.Index("ix_handoffs_status", "status"),
+)
+
+# Conversations whose tracker is still to be erased (the turn that asked is saved first).
+erasures = sa.Table(
+    "erasures",
+    metadata,
+    sa.Column("sender_id", sa.String(128), primary_key=True),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
 )

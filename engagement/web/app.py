@@ -6,27 +6,34 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from engagement.ports import Clock, SystemClock
-from engagement.scheduling import build_scheduler, scheduler_context
+from engagement.ports import Clock, Conversations, SystemClock
+from engagement.scheduling import Job, build_scheduler, scheduler_context
 from engagement.services.brand import BrandView
 from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
 from engagement.services.customer_view import CustomerView
 from engagement.services.expiry import ExpiryService
+from engagement.services.handoffs import HandoffService
+from engagement.services.privacy import PrivacyService
+from engagement.services.referrals import ReferralService
 from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
 from engagement.storage.database import Database
-from engagement.web import admin, commerce, community
+from engagement.web import admin, commerce, community, people
 from engagement.web.auth import auth_middleware
 from engagement.web.errors import error_middleware
 from engagement.web.health import health
 from engagement.web.keys import (
     BRAND,
     CONTRIBUTIONS,
+    CONVERSATIONS,
     COUPONS,
     CUSTOMER_VIEW,
     DATABASE,
+    HANDOFFS,
+    PRIVACY,
+    REFERRALS,
     REWARDS,
     RULES_BOOK,
     SCHEDULER,
@@ -38,9 +45,15 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(
-    settings: Settings, *, database: Database | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+    conversations: Conversations | None = None,
 ) -> web.Application:
-    """A fresh application; ``database`` lets a caller share an engine it owns."""
+    """A fresh application; ``database`` lets a caller share an engine it owns;
+    ``conversations`` reaches Rasa (handing conversations back, erasing their history):
+    without it those two answer 503 and erasures wait in their queue."""
     app = web.Application(
         middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY_BYTES
     )
@@ -56,8 +69,19 @@ def create_app(
     app[COUPONS] = CouponService(db, clock)
     app[CUSTOMER_VIEW] = CustomerView(db, clock)
     app[BRAND] = BrandView(db, clock)
+    app[REFERRALS] = ReferralService(db, clock, rewards, settings.links_url)
+    app[HANDOFFS] = HandoffService(db, clock)
+    privacy = PrivacyService(db, clock)
+    app[PRIVACY] = privacy
     expiry = ExpiryService(db, clock, rules)
-    app[SCHEDULER] = build_scheduler({"expire_points": (expiry.run, settings.expiry_interval_s)})
+    jobs: dict[str, tuple[Job, int]] = {"expire_points": (expiry.run, settings.expiry_interval_s)}
+    if conversations is not None:
+        app[CONVERSATIONS] = conversations
+        jobs["erase_conversations"] = (
+            lambda: privacy.erase_conversations(conversations),
+            settings.erasure_interval_s,
+        )
+    app[SCHEDULER] = build_scheduler(jobs)
     if database is None:
         app.cleanup_ctx.append(_dispose(db))
     app.cleanup_ctx.append(scheduler_context(app[SCHEDULER]))
@@ -83,6 +107,10 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/api/v1/contributions/{id}/moderation", community.moderate)
     router.add_get("/api/v1/ideas", community.best_ideas)
     router.add_get("/api/v1/brand", admin.get_brand)
+    router.add_delete("/api/v1/customers/{id}", people.erase_customer)
+    router.add_get("/api/v1/handoffs", people.list_handoffs)
+    router.add_post("/api/v1/handoffs/{id}/resume", people.resume_handoff)
+    router.add_get("/r/{code}", people.follow_link)
 
 
 def _dispose(db: Database) -> Callable[[web.Application], AsyncIterator[None]]:

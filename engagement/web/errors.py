@@ -14,6 +14,7 @@ from engagement.coupons import (
     CouponExpired,
     CouponNotFound,
 )
+from engagement.ports import ConversationsUnavailable
 from engagement.rules import RulesFileInvalid
 from engagement.services.contributions import (
     ModerationRefused,
@@ -21,6 +22,7 @@ from engagement.services.contributions import (
     VoteRefused,
 )
 from engagement.services.customer_view import UnknownCustomer
+from engagement.services.handoffs import HandoffClosed, UnknownHandoff
 from engagement.services.rules_book import NoRulesPublished
 from engagement.web.auth import Forbidden, Unauthenticated
 
@@ -36,12 +38,15 @@ STATUS: dict[type[Exception], int] = {
     CouponNotFound: 404,
     UnknownCustomer: 404,
     UnknownContribution: 404,
+    UnknownHandoff: 404,
+    HandoffClosed: 409,
     ModerationRefused: 409,
     VoteRefused: 409,
     CouponAlreadyRedeemed: 409,
     CouponExpired: 410,
     BasketTooSmall: 422,
     NoRulesPublished: 503,
+    ConversationsUnavailable: 502,
 }
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from engagement.ports import Conversations
 from engagement.services.brand import BrandView
 from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
 from engagement.services.customer_view import CustomerView
+from engagement.services.handoffs import HandoffService
+from engagement.services.privacy import PrivacyService
+from engagement.services.referrals import ReferralService
 from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
@@ -23,3 +27,7 @@ CUSTOMER_VIEW = web.AppKey("customer_view", CustomerView)
 CONTRIBUTIONS = web.AppKey("contributions", ContributionService)
 SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("scheduler", AsyncIOScheduler)
 BRAND = web.AppKey("brand", BrandView)
+REFERRALS = web.AppKey("referrals", ReferralService)
+HANDOFFS = web.AppKey("handoffs", HandoffService)
+PRIVACY = web.AppKey("privacy", PrivacyService)
+CONVERSATIONS: web.AppKey[Conversations] = web.AppKey("conversations", Conversations)  # type: ignore[type-abstract]

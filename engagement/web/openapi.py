@@ -80,14 +80,6 @@ DOCUMENT: dict[str, Any] = {
                 errors=("401", "404", "409", "410", "422"),
             )  # fmt: skip
         },
-        "/api/v1/customers/{id}": {
-            "get": _op(
-                "points, badges, coupons and profile of a customer",
-                security=_ADMIN,
-                params=[_CUSTOMER_ID],
-                errors=("401", "403", "404"),
-            )  # fmt: skip
-        },
         "/api/v1/customers/{id}/ledger": {
             "get": _op(
                 "the customer's ledger entries, newest first",
@@ -102,6 +94,48 @@ DOCUMENT: dict[str, Any] = {
                 security=_ADMIN,
                 params=[_CUSTOMER_ID],
                 errors=("401", "403", "404"),
+            )
+        },
+        "/api/v1/customers/{id}": {
+            "get": _op(
+                "points, badges, coupons, stage, fusion score and consent of a customer",
+                security=_ADMIN,
+                params=[_CUSTOMER_ID],
+                errors=("401", "403", "404"),
+            ),
+            "delete": _op(
+                "erase the customer's engagement data now and their conversations' history "
+                "within seconds (right to erasure); admin role only",
+                security=_ADMIN,
+                params=[_CUSTOMER_ID],
+                errors=("401", "403", "404"),
+            ),
+        },
+        "/api/v1/handoffs": {
+            "get": _op(
+                "conversations handed to a person (?status=open|closed|all), with the "
+                "customer's last messages",
+                security=_ADMIN,
+                errors=("400", "401", "403"),
+            )
+        },
+        "/api/v1/handoffs/{id}/resume": {
+            "post": _op(
+                "hand the conversation back to the assistant and close the request",
+                security=_ADMIN,
+                params=[{"name": "id", "in": "path", "required": True,
+                         "schema": {"type": "integer"}}],
+                errors=("401", "403", "404", "409", "502", "503"),
+            )  # fmt: skip
+        },
+        "/r/{code}": {
+            "get": _op(
+                "a customer's personal link: counts the visit (a share link's first visit "
+                "of the day rewards its owner) and redirects to the shop, with "
+                "?fusion_ref=<code> for a referral link",
+                params=[_CODE],
+                ok="302",
+                errors=("404",),
             )
         },
         "/api/v1/customers/{id}/export": {

@@ -73,6 +73,7 @@ def start(tmp_path: Path, **overrides: str) -> Fusion:
         "FUSION_ACTION_PORT": str(ports["actions"]),
         "FUSION_ENGAGEMENT_PORT": str(ports["engagement"]),
         "RASA_TELEMETRY_ENABLED": "false",
+        "FUSION_ERASURE_INTERVAL_S": "1",
         **overrides,
     }
     process = subprocess.Popen(
@@ -195,30 +196,85 @@ def admin(fusion: Fusion, method: str, path: str, **kwargs) -> requests.Response
                             **kwargs)  # fmt: skip
 
 
-def test_after_a_purchase_a_customer_reviews_and_sees_their_rewards(fusion: Fusion) -> None:
-    customer = new_customer()
-    item = {"sku": "PULL-1", "name": "Pull", "quantity": 1, "price": 59.9}
-    order = {"id": "CMD-48213", "total": 59.9, "currency": "EUR", "items": [item]}
-    shop_event(fusion, {"id": f"buy-{customer}", "type": "purchase",
+def purchase(fusion: Fusion, customer: str, order_id: str, price: float) -> None:
+    item = {"sku": f"SKU-{order_id}", "name": "Pull", "quantity": 1, "price": price}
+    order = {"id": order_id, "total": price, "currency": "EUR", "items": [item]}
+    shop_event(fusion, {"id": f"buy-{order_id}", "type": "purchase",
                         "occurred_at": datetime.now(timezone.utc).isoformat(),
                         "customer": {"id": customer, "name": "Léa Martin", "language": "fr"},
                         "order": order})  # fmt: skip
+
+
+def approve(fusion: Fusion, kind: str, customer: str) -> None:
+    queue = admin(fusion, "GET", f"/api/v1/contributions?kind={kind}").json()["contributions"]
+    (mine,) = (c for c in queue if c["customer_id"] == customer)
+    approved = admin(fusion, "POST", f"/api/v1/contributions/{mine['id']}/moderation",
+                     json={"decision": "approve"})  # fmt: skip
+    assert approved.status_code == 200, approved.text
+
+
+def user_messages(fusion: Fusion, sender: str) -> list[str]:
+    tracker = requests.get(
+        f"{fusion.rasa}/conversations/{sender}/tracker",
+        params={"token": TEST_TOKENS["FUSION_RASA_TOKEN"]}, timeout=10,
+    ).json()  # fmt: skip
+    return [e.get("text") for e in tracker.get("events", []) if e["event"] == "user"]
+
+
+def test_a_customer_buys_contributes_sees_rewards_then_erases_everything(fusion: Fusion) -> None:
+    customer = new_customer()
+    order_id = f"CMD-{uuid.uuid4().int % 100000:05d}"
+    purchase(fusion, customer, order_id, 59.9)
     fusion.say(customer, "Bonjour")
-    assert fusion.say(customer, "où en est ma commande CMD-48213 ?")[0].startswith(
-        "Votre commande CMD-48213"
+    assert fusion.say(customer, f"où en est ma commande {order_id} ?")[0].startswith(
+        f"Votre commande {order_id}"
     )
     assert fusion.say(customer, "je voudrais laisser un avis")[0].startswith("Quel article")
-    assert fusion.say(customer, "CMD-48213")[0].startswith("Quelle note")
+    assert fusion.say(customer, order_id)[0].startswith("Quelle note")
     assert fusion.say(customer, "5")[0].startswith("Dites-m'en")
     thanks = fusion.say(customer, "Très beau pull, la taille est parfaite")
     assert thanks[0].startswith("Merci pour votre avis") and "30 points" in thanks[0]
-    (review,) = admin(fusion, "GET", "/api/v1/contributions?kind=review").json()["contributions"]
-    approved = admin(fusion, "POST", f"/api/v1/contributions/{review['id']}/moderation",
-                     json={"decision": "approve"})  # fmt: skip
-    assert approved.status_code == 200
-    assert fusion.say(customer, "combien j'ai de points ?") == ["Vous avez 109 points."]
+    assert fusion.say(customer, "j'ai une idée pour la boutique")[0].startswith("Super !")
+    assert fusion.say(customer, "Un rayon de laine en vrac")[0].startswith("Décrivez-la")
+    idea = fusion.say(customer, "On viendrait avec nos sacs pour acheter la laine au poids")
+    assert idea[0].startswith("Merci pour votre idée")
+    approve(fusion, "review", customer)
+    approve(fusion, "idea", customer)
+    purchase(fusion, customer, f"{order_id}-2", 35.0)  # a second purchase brings a coupon
+    profile = admin(fusion, "GET", f"/api/v1/customers/{customer}").json()
+    assert profile["points"] == 59 + 20 + 30 + 40 + 35
+    assert fusion.say(customer, "combien j'ai de points ?") == [
+        f"Vous avez {profile['points']} points."
+    ]
     badges = fusion.say(customer, "c'est quoi mes badges ?")[0]
     assert "Premier achat" in badges and "Premier avis" in badges
+    (coupon,) = fusion.say(customer, "j'ai des bons de réduction ?")
+    assert coupon.startswith(f"🎟 {profile['coupons'][0]['code']} : -5 €")
+
+    confirm = fusion.say(customer, "je veux supprimer toutes mes données")
+    assert confirm[0].startswith("Voulez-vous vraiment effacer")
+    assert fusion.say(customer, "oui")[0].startswith("C'est fait : vos données sont effacées")
+    assert admin(fusion, "GET", f"/api/v1/customers/{customer}/export").status_code == 404
+    deadline = time.monotonic() + 30
+    while user_messages(fusion, customer) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert user_messages(fusion, customer) == [], "the conversation's history is erased too"
+
+
+def test_a_customer_asks_for_a_person_and_staff_hand_the_conversation_back(
+    fusion: Fusion,
+) -> None:
+    customer = new_customer()
+    fusion.say(customer, "Hello")
+    handed = fusion.say(customer, "I want to talk to a real person please")
+    assert handed[0].startswith("I'm passing your request to an adviser")
+    assert fusion.say(customer, "hello? how many points do I have?") == [], "the bot stepped back"
+    (request,) = (h for h in admin(fusion, "GET", "/api/v1/handoffs").json()["handoffs"]
+                  if h["sender_id"] == customer)  # fmt: skip
+    assert request["recent_messages"][-1] == "I want to talk to a real person please"
+    resumed = admin(fusion, "POST", f"/api/v1/handoffs/{request['id']}/resume")
+    assert resumed.status_code == 200, resumed.text
+    assert fusion.say(customer, "how many points do I have?") == ["You have 0 points."]
 
 
 def test_sigterm_stops_all_three(fusion: Fusion) -> None:

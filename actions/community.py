@@ -1,0 +1,89 @@
+"""leaderboard (opt-in, by display name) and ask_recommendation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.slots import LEADERBOARD_OFFER
+from actions.talk import customer_of
+from engagement.services.community import CommunityService
+
+Domain = dict[str, Any]
+
+
+class ActionLeaderboard(Action):
+    """Shows the board, then offers to join it (or to leave it): the next affirm or deny
+    is answered by ``action_leaderboard_answer``."""
+
+    def __init__(self, community: CommunityService) -> None:
+        self._community = community
+
+    def name(self) -> str:
+        return "action_leaderboard"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
+    ) -> list[EventType]:
+        board = await self._community.leaderboard(customer_of(tracker))
+        if not board.top:
+            dispatcher.utter_message(response="utter_leaderboard_empty")
+        for standing in board.top:
+            dispatcher.utter_message(
+                response="utter_leaderboard_line", rank=standing.rank, name=standing.name,
+                points=standing.points,
+            )  # fmt: skip
+        if board.mine is not None:
+            dispatcher.utter_message(
+                response="utter_leaderboard_mine", rank=board.mine.rank, name=board.mine.name
+            )
+            dispatcher.utter_message(response="utter_leaderboard_offer_leave")
+            return [SlotSet(LEADERBOARD_OFFER, "leave")]
+        dispatcher.utter_message(response="utter_leaderboard_offer_join")
+        return [SlotSet(LEADERBOARD_OFFER, "join")]
+
+
+class ActionLeaderboardAnswer(Action):
+    def __init__(self, community: CommunityService) -> None:
+        self._community = community
+
+    def name(self) -> str:
+        return "action_leaderboard_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
+    ) -> list[EventType]:
+        offer = tracker.get_slot(LEADERBOARD_OFFER)
+        agreed = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
+        customer_id = customer_of(tracker)
+        if agreed and offer == "join":
+            name = await self._community.join_leaderboard(customer_id)
+            dispatcher.utter_message(response="utter_leaderboard_joined", name=name)
+        elif agreed and offer == "leave":
+            await self._community.leave_leaderboard(customer_id)
+            dispatcher.utter_message(response="utter_leaderboard_left")
+        else:
+            dispatcher.utter_message(response="utter_leaderboard_unchanged")
+        return [SlotSet(LEADERBOARD_OFFER, None)]
+
+
+class ActionRecommend(Action):
+    def __init__(self, community: CommunityService) -> None:
+        self._community = community
+
+    def name(self) -> str:
+        return "action_recommend"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
+    ) -> list[EventType]:
+        found = await self._community.recommendations(customer_of(tracker))
+        if not found:
+            dispatcher.utter_message(response="utter_recommend_none")
+            return []
+        names = ", ".join(item.name for item in found)
+        dispatcher.utter_message(response="utter_recommendations", items=names)
+        return []

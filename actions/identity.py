@@ -1,0 +1,47 @@
+"""link_account: a one-time code on the web channel, typed on another channel to link it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.session import profile_slots
+from actions.slots import CUSTOMER_ID, LANGUAGE
+from actions.talk import channel_of, customer_of
+from engagement.identity import LINK_CODE_TTL, LinkOutcome
+from engagement.services.account import AccountService
+from engagement.services.customers import CustomerService
+from engagement.services.identity import IdentityService
+
+
+class ActionLinkAccount(Action):
+    def __init__(
+        self, identity: IdentityService, customers: CustomerService, account: AccountService
+    ) -> None:
+        self._identity = identity
+        self._customers = customers
+        self._account = account
+
+    def name(self) -> str:
+        return "action_link_account"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        typed = next(tracker.get_latest_entity_values("link_code"), None)
+        if typed is None:
+            code = await self._identity.new_code(customer_of(tracker))
+            minutes = int(LINK_CODE_TTL.total_seconds() // 60)
+            dispatcher.utter_message(response="utter_link_code", code=code.code, minutes=minutes)
+            return []
+        result = await self._identity.link(tracker.sender_id, str(typed), channel_of(tracker))
+        dispatcher.utter_message(response=f"utter_link_{result.outcome.value}")
+        if result.outcome is not LinkOutcome.LINKED or result.customer_id is None:
+            return []
+        slots = await profile_slots(
+            self._customers, self._account, result.customer_id, tracker.get_slot(LANGUAGE)
+        )
+        return [SlotSet(CUSTOMER_ID, result.customer_id), *slots]
