@@ -9,7 +9,9 @@ and stop customers from injecting arbitrary ``/intent{entities}`` payloads.
 
 from __future__ import annotations
 
+import inspect
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -111,7 +113,29 @@ class GuardedSocketIOInput(SocketIOInput):
             message.text = neutralise_payload(text)
             return await on_new_message(message)
 
-        return super().blueprint(guarded)
+        blueprint = super().blueprint(guarded)
+        self._join_session_rooms()
+        return blueprint
+
+    def _join_session_rooms(self) -> None:
+        """Rasa 3.6 calls ``sio.enter_room`` without awaiting it, and in python-socketio 5.10+
+        it is a coroutine: the socket never joins its session's room and, with
+        ``session_persistence``, the bot's answers (sent to that room) reach nobody. The
+        same handler, with the call awaited."""
+        sio = self.sio
+        assert sio is not None
+
+        async def session_request(sid: str, data: dict[str, Any] | None) -> None:
+            data = dict(data or {})
+            if not data.get("session_id"):
+                data["session_id"] = uuid.uuid4().hex
+            if self.session_persistence:
+                entered = sio.enter_room(sid, data["session_id"])
+                if inspect.isawaitable(entered):
+                    await entered
+            await sio.emit("session_confirm", data["session_id"], room=sid)
+
+        sio.on("session_request", session_request, namespace=self.namespace)
 
 
 def _json_object(req: Request) -> dict[str, Any]:
