@@ -22,12 +22,18 @@ from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundExceptio
 log = logging.getLogger(__name__)
 
 EXECUTOR: web.AppKey[ActionExecutor] = web.AppKey("executor", ActionExecutor)
+CallHook = Callable[[dict], Awaitable[None]]
+ON_CALL: web.AppKey[CallHook] = web.AppKey("on_call")  # type: ignore[arg-type]
 MAX_ACTION_CALL_BYTES = 32 * 1024 * 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def create_action_app(actions: Iterable[Action], token: str) -> web.Application:
+def create_action_app(
+    actions: Iterable[Action], token: str, on_call: CallHook | None = None
+) -> web.Application:
+    """``on_call`` sees every valid action call first (e.g. to note the channel); its
+    failure is logged and never fails the action."""
     if not token:
         raise ValueError("the action server needs FUSION_ACTION_TOKEN")
     executor = ActionExecutor()
@@ -37,6 +43,8 @@ def create_action_app(actions: Iterable[Action], token: str) -> web.Application:
         middlewares=[_token_middleware(token)], client_max_size=MAX_ACTION_CALL_BYTES
     )
     app[EXECUTOR] = executor
+    if on_call is not None:
+        app[ON_CALL] = on_call
     app.router.add_get("/health", _health)
     app.router.add_get("/actions", _actions)
     app.router.add_post("/webhook", _webhook)
@@ -79,6 +87,12 @@ async def _webhook(request: web.Request) -> web.Response:
     if not isinstance(action_call, dict) or not isinstance(action_call.get("tracker"), dict):
         return web.json_response({"error": "the action call has no tracker"}, status=400)
     action_name = action_call.get("next_action")
+    hook = request.app.get(ON_CALL)
+    if hook is not None:
+        try:
+            await hook(action_call)
+        except Exception:
+            log.exception("the action-call hook failed for %s", action_name)
     try:
         result = await request.app[EXECUTOR].run(action_call)
     except ActionExecutionRejection as exc:

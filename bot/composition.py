@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from actions.greeting import ActionGreet
 from actions.handoff import ActionHandoff
 from actions.identity import ActionLinkAccount
 from actions.language import ActionChangeLanguage
+from actions.nudges import ActionShowNudge
 from actions.privacy import ActionDeleteMyData, ActionExportMyData
 from actions.problems import ActionReportProblem, ValidateProblemForm
 from actions.referrals import ActionReferFriend, ActionShareBrand
@@ -41,6 +42,7 @@ from actions.session import ActionSessionStart
 from bot.action_server import create_action_app
 from engagement.ports import Clock, SystemClock
 from engagement.services.account import AccountService
+from engagement.services.channels import ChannelRegistry
 from engagement.services.community import CommunityService
 from engagement.services.contributions import ContributionService
 from engagement.services.customers import CustomerService
@@ -132,6 +134,7 @@ def build_actions(services: AssistantServices) -> list[Action]:
         ActionGreet(s.customers),
         ActionChangeLanguage(s.customers),
         ActionSuggestIntents(),
+        ActionShowNudge(),
         ActionExportMyData(s.account),
         *(action(s.account) for action in account_actions),
         *(
@@ -151,7 +154,8 @@ def action_server_app(settings: Settings) -> web.Application:
         raise SystemExit("FUSION_ACTION_TOKEN must be set for the action server")
     database = Database.from_url(settings.database_url)
     services = AssistantServices.on(database, SystemClock(), settings.links_url)
-    app = create_action_app(build_actions(services), settings.action_token)
+    registry = ChannelRegistry(database, services.clock)
+    app = create_action_app(build_actions(services), settings.action_token, note_channel(registry))
 
     async def close_database(_: web.Application) -> AsyncIterator[None]:
         yield
@@ -159,6 +163,19 @@ def action_server_app(settings: Settings) -> web.Application:
 
     app.cleanup_ctx.append(close_database)
     return app
+
+
+def note_channel(registry: ChannelRegistry) -> Callable[[dict], Awaitable[None]]:
+    """Records which channel a conversation writes from, from Rasa's action call."""
+
+    async def note(action_call: dict) -> None:
+        tracker = action_call["tracker"]
+        sender, channel = tracker.get("sender_id"), tracker.get("latest_input_channel")
+        if sender and channel:
+            customer = (tracker.get("slots") or {}).get("customer_id") or sender
+            await registry.seen(str(sender), str(customer), str(channel))
+
+    return note
 
 
 async def publish_default_rules_if_none(settings: Settings) -> int | None:

@@ -4,7 +4,9 @@ endpoint that deletes a tracker)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -16,10 +18,17 @@ from engagement.ports import ConversationsUnavailable
 from engagement.settings import Settings
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
+NUDGE_INTENT = "EXTERNAL_nudge"
+# a conversation that moved less than this ago is not interrupted by a nudge
+QUIET_BEFORE_NUDGE_S = 180
 
 
 class RasaConversations:
-    def __init__(self, rasa_url: str, token: str | None, tracker_db_url: str) -> None:
+    def __init__(
+        self, rasa_url: str, token: str | None, tracker_db_url: str,
+        quiet_before_nudge_s: int = QUIET_BEFORE_NUDGE_S,
+    ) -> None:  # fmt: skip
+        self._quiet_before_nudge_s = quiet_before_nudge_s
         self._rasa_url = rasa_url.rstrip("/")
         self._token = token
         self._tracker_db_url = tracker_db_url
@@ -30,18 +39,51 @@ class RasaConversations:
             settings.rasa_url,
             settings.rasa_token,
             f"sqlite+aiosqlite:///{settings.tracker_store_path}",
+            settings.nudge_quiet_s,
         )
 
     async def resume(self, sender_id: str) -> None:
-        url = f"{self._rasa_url}/conversations/{quote(sender_id, safe='')}/tracker/events"
-        params = {"token": self._token} if self._token else {}
+        # ``action_listen`` closes the turn that was paused (the customer may have written
+        # meanwhile, unanswered), so the next message is predicted as a fresh turn.
+        events = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        await self._call("POST", sender_id, "tracker/events", json=events)
+
+    async def busy(self, sender_id: str) -> str | None:
+        """In a form, paused for a person, or active in the last few minutes (Rasa's tracker,
+        without its events, says so)."""
+        tracker = await self._call("GET", sender_id, "tracker", params={"include_events": "NONE"})
+        if (tracker.get("active_loop") or {}).get("name"):
+            return "in_form"
+        if tracker.get("paused"):
+            return "handoff"
+        latest = tracker.get("latest_event_time")
+        if latest and time.time() - float(latest) < self._quiet_before_nudge_s:
+            return "recent_message"
+        return None
+
+    async def nudge(self, sender_id: str, channel: str, text: str, key: str) -> None:
+        """``trigger_intent`` with the channel named; the text and the key travel as
+        entities, so the domain's nudge rule shows it and ignores a repeated key."""
+        body = {"name": NUDGE_INTENT, "entities": {"nudge_text": text, "nudge_key": key}}
+        await self._call(
+            "POST", sender_id, "trigger_intent", params={"output_channel": channel}, json=body
+        )
+
+    async def _call(
+        self, method: str, sender_id: str, path: str, *, params: dict[str, str] | None = None,
+        json: dict[str, Any] | list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        url = f"{self._rasa_url}/conversations/{quote(sender_id, safe='')}/{path}"
+        query = {**(params or {}), **({"token": self._token} if self._token else {})}
         async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
             try:
-                async with session.post(url, params=params, json={"event": "resume"}) as answer:
+                async with session.request(method, url, params=query, json=json) as answer:
                     if answer.status != 200:
-                        raise ConversationsUnavailable(f"Rasa answered {answer.status}")
-            except aiohttp.ClientError as exc:
-                raise ConversationsUnavailable(f"Rasa is unreachable: {exc}") from None
+                        detail = (await answer.text())[:200]
+                        raise ConversationsUnavailable(f"Rasa answered {answer.status}: {detail}")
+                    return dict(await answer.json())
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                raise ConversationsUnavailable(f"Rasa is unreachable: {exc!r}") from None
 
     async def erase(self, sender_ids: Sequence[str]) -> int:
         engine = create_async_engine(self._tracker_db_url, connect_args={"timeout": 30})

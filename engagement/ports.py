@@ -28,3 +28,10 @@ class Conversations(Protocol):
 
     async def erase(self, sender_ids: Sequence[str]) -> int:
         """Erases these conversations' history; how many stored events were erased."""
+
+    async def busy(self, sender_id: str) -> str | None:
+        """Why a nudge should wait (in a form, paused for a person, wrote a moment ago)."""
+
+    async def nudge(self, sender_id: str, channel: str, text: str, key: str) -> None:
+        """Shows ``text`` in that conversation on that channel; ``key`` makes a retry of a
+        nudge that did arrive harmless."""

@@ -7,9 +7,11 @@ mapping, so tests pass a dict. A bad value stops start-up with the variable's na
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LANGUAGES = ("fr", "en")
 
@@ -39,6 +41,10 @@ class Settings:
     log_level: str
     expiry_interval_s: int = 3600
     erasure_interval_s: int = 15
+    nudge_interval_s: int = 10
+    brand_timezone: str = "Europe/Paris"
+    quiet_hours: tuple[str, str] = ("21:00", "09:00")
+    nudge_quiet_s: int = 180
     public_url: str | None = None
     shop_url: str = "https://shop.example.com/"
 
@@ -100,6 +106,10 @@ class Settings:
             ),
             expiry_interval_s=reader.integer("FUSION_EXPIRY_INTERVAL_S", 3600, low=10),
             erasure_interval_s=reader.integer("FUSION_ERASURE_INTERVAL_S", 15, low=1),
+            nudge_interval_s=reader.integer("FUSION_NUDGE_INTERVAL_S", 10, low=1),
+            brand_timezone=reader.timezone("FUSION_BRAND_TIMEZONE", "Europe/Paris"),
+            quiet_hours=reader.hours("FUSION_QUIET_HOURS", "21:00-09:00"),
+            nudge_quiet_s=reader.integer("FUSION_NUDGE_QUIET_S", 180, low=0),
             public_url=reader.url("FUSION_PUBLIC_URL", None),
             shop_url=reader.url("FUSION_SHOP_URL", "https://shop.example.com/") or "",
         )
@@ -148,6 +158,22 @@ class _Reader:
             return default
         if raw not in allowed:
             raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+        return raw
+
+    def hours(self, name: str, default: str) -> tuple[str, str]:
+        raw = self._raw(name) or default
+        match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)", raw)
+        if not match:
+            raise SettingsError(f"{name} must look like 21:00-09:00 (HH:MM-HH:MM)")
+        start, end = raw.split("-")
+        return start, end
+
+    def timezone(self, name: str, default: str) -> str:
+        raw = self._raw(name) or default
+        try:
+            ZoneInfo(raw)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"{name} must be an IANA time zone such as Europe/Paris") from None
         return raw
 
     def url(self, name: str, default: str | None) -> str | None:

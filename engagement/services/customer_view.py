@@ -82,6 +82,8 @@ class CustomerView:
             "linked_conversations": (t.customer_aliases, t.customer_aliases.c.linked_at),
             "personal_codes": (t.personal_codes, t.personal_codes.c.created_at),
             "handoffs": (t.handoffs, t.handoffs.c.requested_at),
+            "nudges": (t.deliveries, t.deliveries.c.created_at),
+            "channels": (t.conversation_channels, t.conversation_channels.c.last_seen_at),
         }
         async with self._db.connect() as conn:
             await self._known(conn, customer_id)

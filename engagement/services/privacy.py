@@ -21,7 +21,7 @@ TRACKER_GRACE = timedelta(seconds=5)
 _CUSTOMER_TABLES = (
     t.idea_votes, t.decisions, t.rule_usage, t.fusion_entries, t.coupons, t.customer_badges,
     t.ledger_entries, t.stage_changes, t.contributions, t.link_codes, t.personal_codes,
-    t.customer_aliases, t.handoffs, t.events,
+    t.customer_aliases, t.handoffs, t.deliveries, t.conversation_channels, t.events,
 )  # fmt: skip
 
 

@@ -340,3 +340,67 @@ erasures = sa.Table(
     sa.Column("sender_id", sa.String(128), primary_key=True),
     sa.Column("requested_at", UtcDateTime(), nullable=False),
 )
+
+# Nudge campaigns (DESIGN §5): the marketer's spec, its runs, one delivery per (run,
+# customer) whatever happens to it (sent, skipped with its reason, held out).
+campaigns = sa.Table(
+    "campaigns",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("spec", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("next_run_at", UtcDateTime(), nullable=True),
+    sa.Column("status_reason", sa.String(200), nullable=True),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_campaigns_due", "status", "next_run_at"),
+)
+
+campaign_runs = sa.Table(
+    "campaign_runs",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("campaign_id", sa.String(64), sa.ForeignKey("campaigns.id"), nullable=False),
+    sa.Column("planned_for", UtcDateTime(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("customers", sa.Integer, nullable=False, server_default="0"),
+    sa.UniqueConstraint("campaign_id", "planned_for", name="uq_campaign_run"),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(64), sa.ForeignKey("campaign_runs.id"), nullable=False),
+    sa.Column("campaign_id", sa.String(64), nullable=False),
+    sa.Column("customer_id", sa.String(128), nullable=False),
+    sa.Column("sender_id", sa.String(128), nullable=True),
+    sa.Column("channel", sa.String(32), nullable=True),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("marketing", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(64), nullable=False),
+    sa.Column("send_at", UtcDateTime(), nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("lease_until", UtcDateTime(), nullable=True),
+    sa.Column("sent_at", UtcDateTime(), nullable=True),
+    sa.Column("message", sa.Text, nullable=True),
+    sa.Column("coupon_code", sa.String(32), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("run_id", "customer_id", name="uq_delivery_run_customer"),
+    sa.Index("ix_deliveries_due", "status", "send_at"),
+    sa.Index("ix_deliveries_customer", "customer_id", "sent_at"),
+)
+
+# Which channel each conversation last wrote from: nudges name it, never "latest".
+conversation_channels = sa.Table(
+    "conversation_channels",
+    metadata,
+    sa.Column("sender_id", sa.String(128), primary_key=True),
+    sa.Column("customer_id", sa.String(128), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("last_seen_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_conversation_channels_customer", "customer_id"),
+)

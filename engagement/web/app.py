@@ -3,29 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import time, timedelta
 
 from aiohttp import web
 
+from engagement.nudges.planning import Guards, QuietHours
 from engagement.ports import Clock, Conversations, SystemClock
 from engagement.scheduling import Job, build_scheduler, scheduler_context
 from engagement.services.brand import BrandView
+from engagement.services.campaigns import CampaignService
 from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
 from engagement.services.customer_view import CustomerView
 from engagement.services.expiry import ExpiryService
 from engagement.services.handoffs import HandoffService
+from engagement.services.nudging import NudgeService
 from engagement.services.privacy import PrivacyService
 from engagement.services.referrals import ReferralService
 from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
 from engagement.storage.database import Database
-from engagement.web import admin, commerce, community, people
+from engagement.web import admin, campaigns, commerce, community, people
 from engagement.web.auth import auth_middleware
 from engagement.web.errors import error_middleware
 from engagement.web.health import health
 from engagement.web.keys import (
     BRAND,
+    CAMPAIGNS,
     CONTRIBUTIONS,
     CONVERSATIONS,
     COUPONS,
@@ -75,18 +80,30 @@ def create_app(
     app[PRIVACY] = privacy
     expiry = ExpiryService(db, clock, rules)
     jobs: dict[str, tuple[Job, int]] = {"expire_points": (expiry.run, settings.expiry_interval_s)}
+    guards = guards_of(settings)
+    app[CAMPAIGNS] = CampaignService(db, clock, rules, guards)
     if conversations is not None:
         app[CONVERSATIONS] = conversations
         jobs["erase_conversations"] = (
             lambda: privacy.erase_conversations(conversations),
             settings.erasure_interval_s,
         )
+        nudges = NudgeService(
+            db, clock, rules, guards, conversations, timedelta(seconds=settings.nudge_quiet_s)
+        )
+        jobs["plan_campaigns"] = (nudges.plan_due, settings.nudge_interval_s)
+        jobs["dispatch_nudges"] = (nudges.dispatch, settings.nudge_interval_s)
     app[SCHEDULER] = build_scheduler(jobs)
     if database is None:
         app.cleanup_ctx.append(_dispose(db))
     app.cleanup_ctx.append(scheduler_context(app[SCHEDULER]))
     add_routes(app.router)
     return app
+
+
+def guards_of(settings: Settings) -> Guards:
+    start, end = (time.fromisoformat(moment) for moment in settings.quiet_hours)
+    return Guards(quiet_hours=QuietHours(start, end), brand_timezone=settings.brand_timezone)
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
@@ -111,6 +128,14 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/api/v1/handoffs", people.list_handoffs)
     router.add_post("/api/v1/handoffs/{id}/resume", people.resume_handoff)
     router.add_get("/r/{code}", people.follow_link)
+    router.add_post("/api/v1/campaigns", campaigns.create)
+    router.add_get("/api/v1/campaigns", campaigns.listing)
+    router.add_get("/api/v1/campaigns/{id}", campaigns.get)
+    router.add_put("/api/v1/campaigns/{id}", campaigns.update)
+    router.add_get("/api/v1/campaigns/{id}/audience", campaigns.audience)
+    router.add_get("/api/v1/campaigns/{id}/preview", campaigns.preview)
+    router.add_get("/api/v1/campaigns/{id}/results", campaigns.results)
+    router.add_post("/api/v1/campaigns/{id}/{action}", campaigns.change)
 
 
 def _dispose(db: Database) -> Callable[[web.Application], AsyncIterator[None]]:

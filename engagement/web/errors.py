@@ -16,6 +16,7 @@ from engagement.coupons import (
 )
 from engagement.ports import ConversationsUnavailable
 from engagement.rules import RulesFileInvalid
+from engagement.services.campaigns import CampaignStateError, UnknownCampaign
 from engagement.services.contributions import (
     ModerationRefused,
     UnknownContribution,
@@ -39,6 +40,8 @@ STATUS: dict[type[Exception], int] = {
     UnknownCustomer: 404,
     UnknownContribution: 404,
     UnknownHandoff: 404,
+    UnknownCampaign: 404,
+    CampaignStateError: 409,
     HandoffClosed: 409,
     ModerationRefused: 409,
     VoteRefused: 409,

@@ -7,6 +7,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from engagement.ports import Conversations
 from engagement.services.brand import BrandView
+from engagement.services.campaigns import CampaignService
 from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
 from engagement.services.customer_view import CustomerView
@@ -31,3 +32,4 @@ REFERRALS = web.AppKey("referrals", ReferralService)
 HANDOFFS = web.AppKey("handoffs", HandoffService)
 PRIVACY = web.AppKey("privacy", PrivacyService)
 CONVERSATIONS: web.AppKey[Conversations] = web.AppKey("conversations", Conversations)  # type: ignore[type-abstract]
+CAMPAIGNS = web.AppKey("campaigns", CampaignService)

@@ -123,8 +123,9 @@ DOCUMENT: dict[str, Any] = {
             "post": _op(
                 "hand the conversation back to the assistant and close the request",
                 security=_ADMIN,
-                params=[{"name": "id", "in": "path", "required": True,
-                         "schema": {"type": "integer"}}],
+                params=[
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
                 errors=("401", "403", "404", "409", "502", "503"),
             )  # fmt: skip
         },
@@ -138,6 +139,69 @@ DOCUMENT: dict[str, Any] = {
                 errors=("404",),
             )
         },
+        "/api/v1/campaigns": {
+            "post": _op(
+                "create a campaign (draft): name, class, messages {fr, en} (Jinja2), schedule "
+                "{once|cron|after_event}, audience {all|any: [{field, op, value}]}, "
+                "holdout_percent, coupon, coupon_budget, window_days",
+                security=_ADMIN,
+                ok="201",
+                errors=("401", "403", "422"),
+            ),
+            "get": _op("every campaign", security=_ADMIN, errors=("401", "403")),
+        },
+        "/api/v1/campaigns/{id}": {
+            "get": _op(
+                "one campaign", security=_ADMIN, params=[_CUSTOMER_ID], errors=("401", "403", "404")
+            ),
+            "put": _op(
+                "replace a draft or paused campaign's spec",
+                security=_ADMIN,
+                params=[_CUSTOMER_ID],
+                errors=("401", "403", "404", "409", "422"),
+            ),
+        },
+        "/api/v1/campaigns/{id}/audience": {
+            "get": _op(
+                "customers matching now, and what would happen to them (send, "
+                "hold_out, or the reason they would be skipped)",
+                security=_ADMIN,
+                params=[_CUSTOMER_ID],
+                errors=("401", "403", "404"),
+            ),
+        },
+        "/api/v1/campaigns/{id}/preview": {
+            "get": _op(
+                "the message in both languages for ?customer_id=…",
+                security=_ADMIN,
+                params=[_CUSTOMER_ID],
+                errors=("401", "403", "404", "422"),
+            ),
+        },
+        "/api/v1/campaigns/{id}/results": {
+            "get": _op(
+                "deliveries by status, skipped ones by reason",
+                security=_ADMIN,
+                params=[_CUSTOMER_ID],
+                errors=("401", "403", "404"),
+            ),
+        },
+        "/api/v1/campaigns/{id}/{action}": {
+            "post": _op(
+                "schedule, pause, resume or archive",
+                security=_ADMIN,
+                params=[
+                    _CUSTOMER_ID,
+                    {
+                        "name": "action",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                ],
+                errors=("401", "403", "404", "409"),
+            ),
+        },  # fmt: skip
         "/api/v1/customers/{id}/export": {
             "get": _op(
                 "everything kept about the customer (GDPR access); admin role only",

@@ -165,3 +165,16 @@ def _purchase(
                             for s, p in items]},
     }  # fmt: skip
     return IncomingEvent.from_commerce(parse_commerce_event(json.dumps(body).encode()), body)
+
+
+async def test_a_nudge_is_shown_once_even_when_its_send_is_retried(call) -> None:
+    entities = [{"entity": "nudge_text", "value": "Bonjour Léa !"},
+                {"entity": "nudge_key", "value": "run-1:42"}]  # fmt: skip
+    first = await call("action_show_nudge", intent="EXTERNAL_nudge", entities=entities)
+    assert said(first) == ["utter_nudge"] and first["responses"][0]["nudge"] == "Bonjour Léa !"
+    shown = slots_set(first)["nudges_shown"]
+    again = await call(
+        "action_show_nudge", intent="EXTERNAL_nudge", entities=entities,
+        slots={"nudges_shown": shown},
+    )  # fmt: skip
+    assert said(again) == [] and again["events"] == []

@@ -3,6 +3,7 @@ short French and English conversations over REST, the safe defaults, a clean sto
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import socketio
 
 from bot.composition import PROJECT_DIR
 from engagement.commerce import sign
@@ -74,6 +76,9 @@ def start(tmp_path: Path, **overrides: str) -> Fusion:
         "FUSION_ENGAGEMENT_PORT": str(ports["engagement"]),
         "RASA_TELEMETRY_ENABLED": "false",
         "FUSION_ERASURE_INTERVAL_S": "1",
+        "FUSION_NUDGE_INTERVAL_S": "1",
+        "FUSION_NUDGE_QUIET_S": "1",
+        "FUSION_QUIET_HOURS": "00:00-00:00",  # the suite runs at any hour
         **overrides,
     }
     process = subprocess.Popen(
@@ -275,6 +280,64 @@ def test_a_customer_asks_for_a_person_and_staff_hand_the_conversation_back(
     resumed = admin(fusion, "POST", f"/api/v1/handoffs/{request['id']}/resume")
     assert resumed.status_code == 200, resumed.text
     assert fusion.say(customer, "how many points do I have?") == ["You have 0 points."]
+
+
+def test_a_scheduled_campaign_reaches_a_web_customer_live_and_the_conversation_goes_on(
+    fusion: Fusion,
+) -> None:
+    customer = new_customer()
+    purchase(fusion, customer, f"CMD-{uuid.uuid4().int % 100000:05d}", 30.0)
+    campaign = {
+        "name": "e2e", "class": "marketing", "holdout_percent": 0,
+        "messages": {"fr": "{{ first_name }}, une surprise vous attend : {{ points }} points !",
+                     "en": "{{ first_name }}, a surprise awaits: {{ points }} points!"},
+        "schedule": {"once": datetime.now(timezone.utc).isoformat()},
+        "audience": {"all": [{"field": "channel", "op": "eq", "value": "socketio"},
+                             {"field": "consent", "op": "eq", "value": True}]},
+    }  # fmt: skip
+    asyncio.run(_campaign_over_socketio(fusion, customer, campaign))
+
+
+async def _campaign_over_socketio(fusion: Fusion, customer: str, campaign: dict) -> None:
+    client = socketio.AsyncClient()
+    said: asyncio.Queue[str] = asyncio.Queue()
+    confirmed = asyncio.Event()
+    client.on("bot_uttered", lambda data: said.put_nowait(data.get("text", "")))
+    client.on("session_confirm", lambda *_: confirmed.set())
+    # polling: this python-engineio needs aiohttp 3.10 for its websocket client
+    await client.connect(fusion.rasa, socketio_path="/socket.io", transports=["polling"])
+    try:
+        await client.emit("session_request", {"session_id": customer})
+        await asyncio.wait_for(confirmed.wait(), 10)
+
+        async def say(text: str, expected: str) -> str:
+            await client.emit("user_uttered", {"message": text, "session_id": customer})
+            return await _next_containing(said, expected, 60)
+
+        await say("j'accepte de recevoir vos offres", "C'est noté")
+        created = await asyncio.to_thread(admin, fusion, "POST", "/api/v1/campaigns", json=campaign)
+        assert created.status_code == 201, created.text
+        scheduled = await asyncio.to_thread(
+            admin, fusion, "POST", f"/api/v1/campaigns/{created.json()['id']}/schedule"
+        )
+        assert scheduled.status_code == 200, scheduled.text
+        nudge = await _next_containing(said, "une surprise vous attend", 60)
+        assert nudge.startswith("Léa, une surprise vous attend")
+        assert (await say("combien j'ai de points ?", "Vous avez")).startswith("Vous avez")
+        results = await asyncio.to_thread(
+            admin, fusion, "GET", f"/api/v1/campaigns/{created.json()['id']}/results"
+        )
+        assert results.json()["by_status"] == {"sent": 1}
+    finally:
+        await client.disconnect()
+
+
+async def _next_containing(said: asyncio.Queue[str], expected: str, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        text = await asyncio.wait_for(said.get(), max(0.1, deadline - time.monotonic()))
+        if expected in text:
+            return text
 
 
 def test_sigterm_stops_all_three(fusion: Fusion) -> None:

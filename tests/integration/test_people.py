@@ -3,7 +3,6 @@ a conversation's history in a tracker store written by Rasa's own SQLTrackerStor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -12,30 +11,15 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.composition import DEFAULT_RULES
 from bot.conversations import RasaConversations
-from engagement.ports import ConversationsUnavailable, SystemClock
+from engagement.ports import SystemClock
 from engagement.referrals import REFERRAL, SHARE
 from engagement.services.privacy import PrivacyService
 from engagement.settings import Settings
 from engagement.storage.database import Database
 from engagement.web.app import create_app
 from engagement.web.keys import HANDOFFS, REFERRALS, RULES_BOOK
+from tests.fakes import RecordingConversations
 from tests.integration.test_commerce_api import event, post_signed
-
-
-class RecordingConversations:
-    """Stands for Rasa where these tests only need to see what was asked of it."""
-
-    def __init__(self, *, down: bool = False) -> None:
-        self.resumed: list[str] = []
-        self.down = down
-
-    async def resume(self, sender_id: str) -> None:
-        if self.down:
-            raise ConversationsUnavailable("Rasa is unreachable")
-        self.resumed.append(sender_id)
-
-    async def erase(self, sender_ids: Sequence[str]) -> int:
-        return 0
 
 
 @pytest.fixture

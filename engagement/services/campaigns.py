@@ -1,0 +1,175 @@
+"""What a marketer does with campaigns: create, edit, preview, size the audience,
+schedule, pause, resume, archive, and read the results."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from engagement.commerce import InvalidField
+from engagement.nudges.audience import matches
+from engagement.nudges.campaigns import ONCE, CampaignSpec, next_run, parse_campaign
+from engagement.nudges.planning import Guards, plan_customer
+from engagement.nudges.templates import MissingData, new_environment, render
+from engagement.ports import Clock
+from engagement.services.rules_book import RulesBook
+from engagement.services.snapshots import snapshots
+from engagement.storage import tables as t
+from engagement.storage.database import Database
+
+DRAFT, SCHEDULED, PAUSED, DONE, ARCHIVED = "draft", "scheduled", "paused", "done", "archived"
+EDITABLE = (DRAFT, PAUSED)
+TRANSITIONS = {
+    "schedule": (DRAFT, PAUSED), "pause": (SCHEDULED,), "resume": (PAUSED,),
+    "archive": (DRAFT, SCHEDULED, PAUSED, DONE),
+}  # fmt: skip
+
+
+class UnknownCampaign(LookupError):
+    pass
+
+
+class CampaignStateError(ValueError):
+    """The campaign is not in a state that allows this."""
+
+
+class CampaignService:
+    def __init__(self, db: Database, clock: Clock, rules: RulesBook, guards: Guards) -> None:
+        self._db = db
+        self._clock = clock
+        self._rules = rules
+        self._guards = guards
+
+    async def create(self, body: Any, by: str) -> dict[str, Any]:
+        spec = await self._parse(body)
+        now = self._clock.now()
+        campaign_id = f"camp-{uuid.uuid4().hex[:12]}"
+        async with self._db.begin() as conn:
+            await conn.execute(sa.insert(t.campaigns).values(
+                id=campaign_id, name=spec.name, spec=spec.as_json(), status=DRAFT,
+                created_by=by, created_at=now, updated_at=now,
+            ))  # fmt: skip
+        return await self.get(campaign_id)
+
+    async def update(self, campaign_id: str, body: Any) -> dict[str, Any]:
+        campaign = await self.get(campaign_id)
+        if campaign["status"] not in EDITABLE:
+            raise CampaignStateError(f"a {campaign['status']} campaign cannot be edited; pause it")
+        spec = await self._parse(body)
+        async with self._db.begin() as conn:
+            await conn.execute(
+                sa.update(t.campaigns).where(t.campaigns.c.id == campaign_id)
+                .values(name=spec.name, spec=spec.as_json(), updated_at=self._clock.now())
+            )  # fmt: skip
+        return await self.get(campaign_id)
+
+    async def get(self, campaign_id: str) -> dict[str, Any]:
+        async with self._db.connect() as conn:
+            row = (await conn.execute(
+                sa.select(t.campaigns).where(t.campaigns.c.id == campaign_id)
+            )).first()  # fmt: skip
+        if row is None:
+            raise UnknownCampaign(campaign_id)
+        return _as_json(row)
+
+    async def listing(self) -> list[dict[str, Any]]:
+        async with self._db.connect() as conn:
+            rows = await conn.execute(sa.select(t.campaigns).order_by(t.campaigns.c.created_at))
+            return [_as_json(row) for row in rows]
+
+    async def change(self, campaign_id: str, action: str) -> dict[str, Any]:
+        """schedule, pause, resume or archive."""
+        campaign = await self.get(campaign_id)
+        if campaign["status"] not in TRANSITIONS[action]:
+            raise CampaignStateError(f"cannot {action} a {campaign['status']} campaign")
+        values: dict[str, Any] = {"updated_at": self._clock.now(), "status_reason": None}
+        if action in ("schedule", "resume"):
+            spec = await self._parse(campaign["spec"])
+            values["status"] = SCHEDULED
+            values["next_run_at"] = self._first_run(spec)
+        else:
+            values["status"] = PAUSED if action == "pause" else ARCHIVED
+        async with self._db.begin() as conn:
+            await conn.execute(
+                sa.update(t.campaigns).where(t.campaigns.c.id == campaign_id).values(**values)
+            )
+        return await self.get(campaign_id)
+
+    async def audience(self, campaign_id: str) -> dict[str, Any]:
+        """How many customers match, and what would happen to them if it ran now."""
+        spec = await self._parse((await self.get(campaign_id))["spec"])
+        now = self._clock.now()
+        outcomes: Counter[str] = Counter()
+        matching = 0
+        async for customer in snapshots(self._db, now):
+            if not matches(spec.audience, customer):
+                continue
+            matching += 1
+            verdict = plan_customer(
+                campaign_id=campaign_id, marketing=spec.marketing,
+                holdout_percent=spec.holdout_percent, customer=customer,
+                marketing_sent_recently=0, now=now, guards=self._guards,
+            )  # fmt: skip
+            outcomes[verdict.outcome if verdict.outcome != "skip" else verdict.reason] += 1
+        return {"matching": matching, "would": dict(outcomes)}
+
+    async def preview(self, campaign_id: str, customer_id: str) -> dict[str, str]:
+        spec = await self._parse((await self.get(campaign_id))["spec"])
+        now = self._clock.now()
+        found = [c async for c in snapshots(self._db, now, [customer_id])]
+        if not found:
+            raise InvalidField("customer_id", "unknown customer")
+        values = template_values(found[0], coupon_code="PREVIEW0000000000" if spec.coupon else None)
+        environment = new_environment()
+        try:
+            return {lang: render(environment, text, values) for lang, text in spec.messages.items()}
+        except MissingData as exc:
+            raise InvalidField("customer_id", f"this customer would be skipped: {exc}") from None
+
+    async def results(self, campaign_id: str) -> dict[str, Any]:
+        await self.get(campaign_id)
+        d = t.deliveries
+        async with self._db.connect() as conn:
+            rows = await conn.execute(
+                sa.select(d.c.status, d.c.reason, sa.func.count())
+                .where(d.c.campaign_id == campaign_id).group_by(d.c.status, d.c.reason)
+            )  # fmt: skip
+            counts = [(status, reason, n) for status, reason, n in rows]
+        by_status: Counter[str] = Counter()
+        skipped: Counter[str] = Counter()
+        for status, reason, n in counts:
+            by_status[status] += n
+            if status == "skipped":
+                skipped[reason] += n
+        return {"by_status": dict(by_status), "skipped_by_reason": dict(skipped)}
+
+    async def _parse(self, body: Any) -> CampaignSpec:
+        async with self._db.connect() as conn:
+            coupons = tuple((await self._rules.in_force(conn)).rules.coupons)
+        return parse_campaign(body, coupons)
+
+    def _first_run(self, spec: CampaignSpec) -> Any:
+        now = self._clock.now()
+        if spec.schedule.kind == ONCE:
+            return spec.schedule.at  # in the past: at the next tick
+        return next_run(spec.schedule, now - timedelta(microseconds=1), self._guards.brand_timezone)
+
+
+def template_values(customer: Any, coupon_code: str | None = None) -> dict[str, Any]:
+    return {
+        "first_name": customer.first_name, "points": customer.points, "stage": customer.stage,
+        "next_badge": customer.next_badge, "coupon_code": coupon_code,
+    }  # fmt: skip
+
+
+def _as_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id, "name": row.name, "spec": row.spec, "status": row.status,
+        "status_reason": row.status_reason,
+        "next_run_at": row.next_run_at.isoformat() if row.next_run_at else None,
+        "created_by": row.created_by, "created_at": row.created_at.isoformat(),
+    }  # fmt: skip

@@ -1,0 +1,179 @@
+"""Campaigns through the real aiohttp app and the scheduler's jobs on SQLite, with a fixed
+clock; Rasa's side is a recording stand-in here (the e2e tests use the real one)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.composition import DEFAULT_RULES
+from engagement.nudges.planning import Guards
+from engagement.rewards import IncomingEvent
+from engagement.services.channels import ChannelRegistry
+from engagement.services.nudging import NudgeService
+from engagement.services.rewards import RewardsService
+from engagement.services.rules_book import RulesBook
+from engagement.settings import Settings
+from engagement.storage.database import Database
+from engagement.web.app import create_app
+from engagement.web.keys import RULES_BOOK
+from tests.fakes import FixedClock, RecordingConversations
+from tests.integration.rewards_fixtures import incoming
+
+START = datetime(2026, 11, 25, 13, 0, tzinfo=timezone.utc)  # 14:00 in Paris
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def rasa() -> RecordingConversations:
+    return RecordingConversations()
+
+
+@pytest.fixture
+async def client(settings: Settings, migrated_url: str, database: Database, clock, rasa):  # type: ignore[no-untyped-def]
+    app = create_app(settings, database=database, clock=clock, conversations=rasa)
+    await app[RULES_BOOK].publish(DEFAULT_RULES.read_text(), "tests")
+    async with TestClient(TestServer(app)) as client:
+        client.settings = settings
+        yield client
+
+
+def admin(client) -> dict:  # type: ignore[no-untyped-def]
+    return {"Authorization": f"Bearer {client.settings.admin_token}"}
+
+
+async def customers(database: Database, clock: FixedClock) -> None:
+    """Léa and Tom opted in and chat on the web; Zoé never opted in; Max opted out."""
+    rewards = RewardsService(database, clock, RulesBook(database, clock))
+    registry = ChannelRegistry(database, clock)
+    for number, (customer, consent) in enumerate(
+        [("lea", "opt_in"), ("tom", "opt_in"), ("zoe", None), ("max", "opt_out")]
+    ):
+        await rewards.record_event(incoming({
+            "id": f"buy-{customer}", "type": "purchase", "customer_id": customer,
+            "order_id": f"CMD-{number}", "total": 40,
+            "occurred_at": (START - timedelta(days=40)).isoformat(),
+        }))  # fmt: skip
+        if consent:
+            await rewards.record_event(IncomingEvent(
+                id=f"{consent}-{customer}", type=consent, customer_id=customer,
+                occurred_at=START - timedelta(days=1), source="conversation",
+                customer_name=customer.capitalize(), customer_language="fr",
+                customer_timezone="Europe/Paris",
+            ))  # fmt: skip
+        await registry.seen(customer, customer, "socketio")
+
+
+CAMPAIGN = {
+    "name": "Welcome back",
+    "class": "marketing",
+    "messages": {"fr": "Bonjour {{ first_name }}, vous avez {{ points }} points !",
+                 "en": "Hello {{ first_name }}, you have {{ points }} points!"},
+    "schedule": {"once": "2026-11-25T13:00:00+00:00"},
+    "audience": {"all": [{"field": "days_since_purchase", "op": "gte", "value": 30}]},
+    "holdout_percent": 0,
+}  # fmt: skip
+
+
+async def create(client, **changes) -> dict:  # type: ignore[no-untyped-def]
+    answer = await client.post("/api/v1/campaigns", json={**CAMPAIGN, **changes},
+                               headers=admin(client))  # fmt: skip
+    assert answer.status == 201, await answer.text()
+    return await answer.json()
+
+
+def nudges(database: Database, clock: FixedClock, rasa: RecordingConversations) -> NudgeService:
+    return NudgeService(database, clock, RulesBook(database, clock), Guards(), rasa)
+
+
+async def test_a_marketer_sizes_previews_schedules_and_the_nudges_go_out_once(
+    client, database, clock, rasa
+) -> None:
+    await customers(database, clock)
+    campaign = await create(client)
+    audience = await (await client.get(f"/api/v1/campaigns/{campaign['id']}/audience",
+                                       headers=admin(client))).json()  # fmt: skip
+    assert audience == {"matching": 4, "would": {"send": 2, "no_consent": 1, "opted_out": 1}}
+    preview = await client.get(f"/api/v1/campaigns/{campaign['id']}/preview?customer_id=lea",
+                               headers=admin(client))  # fmt: skip
+    # 40 for the purchase, 20 for the first one, 10 for opting in
+    assert (await preview.json())["fr"] == "Bonjour Lea, vous avez 70 points !"
+    scheduled = await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule",
+                                  headers=admin(client))  # fmt: skip
+    assert (await scheduled.json())["status"] == "scheduled"
+    service = nudges(database, clock, rasa)
+    assert (await service.plan_due()).deliveries == 4
+    assert (await service.plan_due()).runs == 0, "a once campaign runs once"
+    sent = await service.dispatch()
+    assert sent.sent == 2
+    assert sorted((s, c) for s, c, _, _ in rasa.nudges) == [
+        ("lea", "socketio"),
+        ("tom", "socketio"),
+    ]
+    assert (await service.dispatch()).sent == 0
+    results = await (await client.get(f"/api/v1/campaigns/{campaign['id']}/results",
+                                      headers=admin(client))).json()  # fmt: skip
+    assert results == {"by_status": {"sent": 2, "skipped": 2},
+                       "skipped_by_reason": {"no_consent": 1, "opted_out": 1}}  # fmt: skip
+    done = await client.get(f"/api/v1/campaigns/{campaign['id']}", headers=admin(client))
+    assert (await done.json())["status"] == "done"
+
+
+async def test_quiet_hours_busy_customers_and_rasa_outages_delay_but_lose_nothing(
+    client, database, clock, rasa
+) -> None:
+    await customers(database, clock)
+    clock.current = datetime(2026, 11, 25, 21, 30, tzinfo=timezone.utc)  # 22:30 in Paris
+    campaign = await create(client, schedule={"once": "2026-11-25T21:30:00+00:00"})
+    await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
+    service = nudges(database, clock, rasa)
+    await service.plan_due()
+    assert (await service.dispatch()).sent == 0, "quiet hours until 09:00 in Paris"
+    clock.current = datetime(2026, 11, 26, 8, 0, tzinfo=timezone.utc)
+    rasa.busy_senders["lea"] = "in_form"
+    rasa.down = False
+    first = await service.dispatch()
+    assert (first.sent, first.deferred) == (1, 1)
+    rasa.busy_senders.clear()
+    rasa.down = True
+    clock.advance(minutes=5)
+    assert (await service.dispatch()).deferred == 1
+    rasa.down = False
+    clock.advance(minutes=1)
+    assert (await service.dispatch()).sent == 1
+    assert sorted(s for s, *_ in rasa.nudges) == ["lea", "tom"]
+
+
+async def test_two_dispatchers_on_one_database_send_each_nudge_once(
+    client, database, clock, rasa
+) -> None:
+    await customers(database, clock)
+    campaign = await create(client, **{"class": "service"})
+    await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
+    first, second = nudges(database, clock, rasa), nudges(database, clock, rasa)
+    await first.plan_due()
+    await asyncio.gather(first.dispatch(), second.dispatch(), first.dispatch())
+    # service messages skip consent; Zoé, whose name we do not know, is skipped rather
+    # than greeted with "Bonjour , …"
+    assert sorted(s for s, *_ in rasa.nudges) == ["lea", "max", "tom"]
+    results = await (await client.get(f"/api/v1/campaigns/{campaign['id']}/results",
+                                      headers=admin(client))).json()  # fmt: skip
+    assert list(results["skipped_by_reason"]) == ["missing_data: 'first_name' is undefined"]
+
+
+async def test_a_bad_campaign_is_refused_naming_the_field(client) -> None:
+    answer = await client.post("/api/v1/campaigns", headers=admin(client), json={
+        **CAMPAIGN, "audience": {"all": [{"field": "stage", "op": "eq", "value": "vip"}]},
+    })  # fmt: skip
+    assert answer.status == 422 and (await answer.json())["field"] == "audience.all[0].value"
+    listing = await client.get("/api/v1/campaigns", headers=admin(client))
+    assert (await listing.json())["campaigns"] == []
+    community = {"Authorization": "Bearer nope-nope-nope-nope"}
+    assert (await client.get("/api/v1/campaigns", headers=community)).status == 401
