@@ -130,6 +130,15 @@ class CampaignService:
         except MissingData as exc:
             raise InvalidField("customer_id", f"this customer would be skipped: {exc}") from None
 
+    async def test_message(self, campaign_id: str, customer_id: str) -> tuple[str, str, str]:
+        """(conversation, channel, text) of a test send to one customer, guards aside."""
+        preview = await self.preview(campaign_id, customer_id)
+        found = [c async for c in snapshots(self._db, self._clock.now(), [customer_id])]
+        sender, channel = found[0].extra.get("sender_id"), found[0].channel
+        if not sender or not channel:
+            raise InvalidField("customer_id", "this customer has no conversation to send to")
+        return sender, channel, preview[found[0].language]
+
     async def results(self, campaign_id: str) -> dict[str, Any]:
         await self.get(campaign_id)
         d = t.deliveries

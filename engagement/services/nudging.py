@@ -10,8 +10,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engagement.nudges.audience import matches
-from engagement.nudges.campaigns import next_run, parse_campaign
+from engagement.nudges.audience import CustomerSnapshot, matches
+from engagement.nudges.campaigns import CampaignSpec, next_run, parse_campaign
 from engagement.nudges.planning import HOLD_OUT, SKIP, Guards, plan_customer
 from engagement.nudges.templates import MissingData, new_environment, render
 from engagement.ports import Clock, Conversations, ConversationsUnavailable
@@ -27,6 +27,7 @@ LEASE = timedelta(seconds=60)
 BUSY_RETRY = timedelta(minutes=5)
 MAX_ATTEMPTS = 6
 BATCH = 50
+PLAN_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -90,34 +91,14 @@ class NudgeService:
                     created_at=now,
                 ))  # fmt: skip
         planned = 0
-        rows: list[dict[str, Any]] = []
+        batch: list[CustomerSnapshot] = []
         async for customer in snapshots(self._db, now):
-            if not matches(spec.audience, customer):
-                continue
-            recent = await self._marketing_sent_since(customer.id, now)
-            verdict = plan_customer(
-                campaign_id=campaign.id, marketing=spec.marketing,
-                holdout_percent=spec.holdout_percent, customer=customer,
-                marketing_sent_recently=recent, now=now, guards=self._guards,
-            )  # fmt: skip
-            sender = customer.extra.get("sender_id")
-            status, reason = "pending", verdict.reason
-            if verdict.outcome == SKIP:
-                status = "skipped"
-            elif verdict.outcome == HOLD_OUT:
-                status = "held_out"
-            elif sender is None or customer.channel is None:
-                status, reason = "skipped", "no_channel"
-            rows.append({
-                "run_id": run_id, "campaign_id": campaign.id, "customer_id": customer.id,
-                "sender_id": sender, "channel": customer.channel, "language": customer.language,
-                "marketing": spec.marketing, "status": status, "reason": reason,
-                "send_at": verdict.send_at, "created_at": now,
-            })  # fmt: skip
-            if len(rows) >= BATCH:
-                planned += await self._insert_deliveries(rows)
-                rows = []
-        planned += await self._insert_deliveries(rows)
+            if matches(spec.audience, customer):
+                batch.append(customer)
+            if len(batch) >= PLAN_BATCH:
+                planned += await self._plan_batch(batch, campaign.id, run_id, spec, now)
+                batch = []
+        planned += await self._plan_batch(batch, campaign.id, run_id, spec, now)
         following = next_run(spec.schedule, campaign.next_run_at, self._guards.brand_timezone)
         async with self._db.begin() as conn:
             await conn.execute(
@@ -131,6 +112,37 @@ class NudgeService:
             )  # fmt: skip
         return planned
 
+    async def _plan_batch(
+        self, batch: list[CustomerSnapshot], campaign_id: str, run_id: str, spec: CampaignSpec,
+        now: datetime,
+    ) -> int:  # fmt: skip
+        """One verdict per customer, their recent marketing sends counted in one query."""
+        if not batch:
+            return 0
+        recent = await self._marketing_sent_since([c.id for c in batch], now)
+        rows = []
+        for customer in batch:
+            verdict = plan_customer(
+                campaign_id=campaign_id, marketing=spec.marketing,
+                holdout_percent=spec.holdout_percent, customer=customer,
+                marketing_sent_recently=recent.get(customer.id, 0), now=now, guards=self._guards,
+            )  # fmt: skip
+            sender = customer.extra.get("sender_id")
+            status, reason = "pending", verdict.reason
+            if verdict.outcome == SKIP:
+                status = "skipped"
+            elif verdict.outcome == HOLD_OUT:
+                status = "held_out"
+            elif sender is None or customer.channel is None:
+                status, reason = "skipped", "no_channel"
+            rows.append({
+                "run_id": run_id, "campaign_id": campaign_id, "customer_id": customer.id,
+                "sender_id": sender, "channel": customer.channel, "language": customer.language,
+                "marketing": spec.marketing, "status": status, "reason": reason,
+                "send_at": verdict.send_at, "created_at": now,
+            })  # fmt: skip
+        return await self._insert_deliveries(rows)
+
     async def _insert_deliveries(self, rows: list[dict[str, Any]]) -> int:
         if not rows:
             return 0
@@ -140,16 +152,18 @@ class NudgeService:
             )
         return int(result.rowcount or 0)
 
-    async def _marketing_sent_since(self, customer_id: str, now: datetime) -> int:
+    async def _marketing_sent_since(self, ids: list[str], now: datetime) -> dict[str, int]:
+        """Marketing nudges sent to each of ``ids`` within the cap's window, all campaigns."""
         since = now - timedelta(days=self._guards.cap_days)
         d = t.deliveries
         async with self._db.connect() as conn:
-            return int(await conn.scalar(
-                sa.select(sa.func.count()).select_from(d).where(
-                    (d.c.customer_id == customer_id) & d.c.marketing & (d.c.status == "sent")
-                    & (d.c.sent_at >= since)
-                )
-            ) or 0)  # fmt: skip
+            rows = await conn.execute(
+                sa.select(d.c.customer_id, sa.func.count())
+                .where(d.c.customer_id.in_(ids), d.c.marketing, d.c.status == "sent",
+                       d.c.sent_at >= since)
+                .group_by(d.c.customer_id)
+            )  # fmt: skip
+            return {customer_id: int(count) for customer_id, count in rows}
 
     async def dispatch(self) -> Dispatched:
         sent = deferred = failed = 0

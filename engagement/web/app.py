@@ -135,6 +135,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/api/v1/campaigns/{id}/audience", campaigns.audience)
     router.add_get("/api/v1/campaigns/{id}/preview", campaigns.preview)
     router.add_get("/api/v1/campaigns/{id}/results", campaigns.results)
+    router.add_post("/api/v1/campaigns/{id}/test-send", campaigns.test_send)
     router.add_post("/api/v1/campaigns/{id}/{action}", campaigns.change)
 
 

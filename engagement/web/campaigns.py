@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from aiohttp import web
 
 from engagement.commerce import InvalidField
 from engagement.web.auth import Role, caller, requires
-from engagement.web.keys import CAMPAIGNS
+from engagement.web.keys import CAMPAIGNS, CONVERSATIONS
 
 ACTIONS = ("schedule", "pause", "resume", "archive")
 
@@ -65,3 +67,20 @@ async def preview(request: web.Request) -> web.Response:
 @requires(Role.MARKETER)
 async def results(request: web.Request) -> web.Response:
     return web.json_response(await request.app[CAMPAIGNS].results(request.match_info["id"]))
+
+
+@requires(Role.MARKETER)
+async def test_send(request: web.Request) -> web.Response:
+    """Sends the message to one customer now (consent, caps and quiet hours aside): the
+    marketer sees it as the customer will; nothing is counted in the results."""
+    conversations = request.app.get(CONVERSATIONS)
+    if conversations is None:
+        raise web.HTTPServiceUnavailable(reason="the Rasa server is not configured")
+    body = await _body(request)
+    customer_id = body.get("customer_id") if isinstance(body, dict) else None
+    if not isinstance(customer_id, str) or not customer_id:
+        raise InvalidField("customer_id", "required")
+    campaign_id = request.match_info["id"]
+    sender, channel, text = await request.app[CAMPAIGNS].test_message(campaign_id, customer_id)
+    await conversations.nudge(sender, channel, text, f"test:{uuid.uuid4().hex}")
+    return web.json_response({"sent_to": sender, "channel": channel, "text": text})

@@ -186,6 +186,15 @@ DOCUMENT: dict[str, Any] = {
                 errors=("401", "403", "404"),
             ),
         },
+        "/api/v1/campaigns/{id}/test-send": {
+            "post": _op(
+                "send the message now to one customer ({customer_id}), guards aside; "
+                "not counted in the results",
+                security=_ADMIN,
+                params=[_CUSTOMER_ID],
+                errors=("401", "403", "404", "422", "502", "503"),
+            ),
+        },
         "/api/v1/campaigns/{id}/{action}": {
             "post": _op(
                 "schedule, pause, resume or archive",

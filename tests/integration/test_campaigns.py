@@ -177,3 +177,35 @@ async def test_a_bad_campaign_is_refused_naming_the_field(client) -> None:
     assert (await listing.json())["campaigns"] == []
     community = {"Authorization": "Bearer nope-nope-nope-nope"}
     assert (await client.get("/api/v1/campaigns", headers=community)).status == 401
+
+
+async def test_the_cap_counts_marketing_nudges_of_every_campaign(
+    client, database, clock, rasa
+) -> None:
+    await customers(database, clock)
+    service = nudges(database, clock, rasa)
+    for number in range(3):
+        campaign = await create(client, name=f"wave {number}")
+        await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
+        await service.plan_due()
+        await service.dispatch()
+        clock.advance(hours=1)
+    assert len(rasa.nudges) == 4, "two campaigns reach Léa and Tom, the third is capped"
+    results = await (await client.get(f"/api/v1/campaigns/{campaign['id']}/results",
+                                      headers=admin(client))).json()  # fmt: skip
+    assert results["skipped_by_reason"]["capped"] == 2
+
+
+async def test_a_marketer_test_sends_to_one_customer_whatever_the_guards(
+    client, database, clock, rasa
+) -> None:
+    await customers(database, clock)
+    campaign = await create(client)
+    sent = await client.post(f"/api/v1/campaigns/{campaign['id']}/test-send",
+                             json={"customer_id": "max"}, headers=admin(client))  # fmt: skip
+    assert sent.status == 200, await sent.text()
+    ((sender, channel, text, _),) = rasa.nudges
+    assert (sender, channel) == ("max", "socketio") and text.startswith("Bonjour Max")
+    results = await (await client.get(f"/api/v1/campaigns/{campaign['id']}/results",
+                                      headers=admin(client))).json()  # fmt: skip
+    assert results["by_status"] == {}
