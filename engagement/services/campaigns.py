@@ -45,7 +45,7 @@ class CampaignService:
         self._guards = guards
 
     async def create(self, body: Any, by: str) -> dict[str, Any]:
-        spec = await self._parse(body)
+        spec = await self.parse(body)
         now = self._clock.now()
         campaign_id = f"camp-{uuid.uuid4().hex[:12]}"
         async with self._db.begin() as conn:
@@ -59,7 +59,7 @@ class CampaignService:
         campaign = await self.get(campaign_id)
         if campaign["status"] not in EDITABLE:
             raise CampaignStateError(f"a {campaign['status']} campaign cannot be edited; pause it")
-        spec = await self._parse(body)
+        spec = await self.parse(body)
         async with self._db.begin() as conn:
             await conn.execute(
                 sa.update(t.campaigns).where(t.campaigns.c.id == campaign_id)
@@ -88,7 +88,7 @@ class CampaignService:
             raise CampaignStateError(f"cannot {action} a {campaign['status']} campaign")
         values: dict[str, Any] = {"updated_at": self._clock.now(), "status_reason": None}
         if action in ("schedule", "resume"):
-            spec = await self._parse(campaign["spec"])
+            spec = await self.parse(campaign["spec"])
             values["status"] = SCHEDULED
             values["next_run_at"] = self._first_run(spec)
         else:
@@ -101,7 +101,7 @@ class CampaignService:
 
     async def audience(self, campaign_id: str) -> dict[str, Any]:
         """How many customers match, and what would happen to them if it ran now."""
-        spec = await self._parse((await self.get(campaign_id))["spec"])
+        spec = await self.parse((await self.get(campaign_id))["spec"])
         now = self._clock.now()
         outcomes: Counter[str] = Counter()
         matching = 0
@@ -118,7 +118,7 @@ class CampaignService:
         return {"matching": matching, "would": dict(outcomes)}
 
     async def preview(self, campaign_id: str, customer_id: str) -> dict[str, str]:
-        spec = await self._parse((await self.get(campaign_id))["spec"])
+        spec = await self.parse((await self.get(campaign_id))["spec"])
         now = self._clock.now()
         found = [c async for c in snapshots(self._db, now, [customer_id])]
         if not found:
@@ -139,24 +139,7 @@ class CampaignService:
             raise InvalidField("customer_id", "this customer has no conversation to send to")
         return sender, channel, preview[found[0].language]
 
-    async def results(self, campaign_id: str) -> dict[str, Any]:
-        await self.get(campaign_id)
-        d = t.deliveries
-        async with self._db.connect() as conn:
-            rows = await conn.execute(
-                sa.select(d.c.status, d.c.reason, sa.func.count())
-                .where(d.c.campaign_id == campaign_id).group_by(d.c.status, d.c.reason)
-            )  # fmt: skip
-            counts = [(status, reason, n) for status, reason, n in rows]
-        by_status: Counter[str] = Counter()
-        skipped: Counter[str] = Counter()
-        for status, reason, n in counts:
-            by_status[status] += n
-            if status == "skipped":
-                skipped[reason] += n
-        return {"by_status": dict(by_status), "skipped_by_reason": dict(skipped)}
-
-    async def _parse(self, body: Any) -> CampaignSpec:
+    async def parse(self, body: Any) -> CampaignSpec:
         async with self._db.connect() as conn:
             coupons = tuple((await self._rules.in_force(conn)).rules.coupons)
         return parse_campaign(body, coupons)

@@ -11,6 +11,7 @@ from engagement.nudges.planning import Guards, QuietHours
 from engagement.ports import Clock, Conversations, SystemClock
 from engagement.scheduling import Job, build_scheduler, scheduler_context
 from engagement.services.brand import BrandView
+from engagement.services.campaign_results import CampaignResults
 from engagement.services.campaigns import CampaignService
 from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
@@ -30,6 +31,7 @@ from engagement.web.errors import error_middleware
 from engagement.web.health import health
 from engagement.web.keys import (
     BRAND,
+    CAMPAIGN_RESULTS,
     CAMPAIGNS,
     CONTRIBUTIONS,
     CONVERSATIONS,
@@ -82,6 +84,8 @@ def create_app(
     jobs: dict[str, tuple[Job, int]] = {"expire_points": (expiry.run, settings.expiry_interval_s)}
     guards = guards_of(settings)
     app[CAMPAIGNS] = CampaignService(db, clock, rules, guards)
+    app[CAMPAIGN_RESULTS] = CampaignResults(db, clock, app[CAMPAIGNS])
+    jobs["review_campaigns"] = (app[CAMPAIGN_RESULTS].review, max(60, settings.nudge_interval_s))
     if conversations is not None:
         app[CONVERSATIONS] = conversations
         jobs["erase_conversations"] = (

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from engagement.commerce import InvalidField
 from engagement.web.auth import Role, caller, requires
-from engagement.web.keys import CAMPAIGNS, CONVERSATIONS
+from engagement.web.keys import CAMPAIGN_RESULTS, CAMPAIGNS, CONVERSATIONS
 
 ACTIONS = ("schedule", "pause", "resume", "archive")
 
@@ -66,7 +66,8 @@ async def preview(request: web.Request) -> web.Response:
 
 @requires(Role.MARKETER)
 async def results(request: web.Request) -> web.Response:
-    return web.json_response(await request.app[CAMPAIGNS].results(request.match_info["id"]))
+    results = await request.app[CAMPAIGN_RESULTS].results(request.match_info["id"])
+    return web.json_response(results)
 
 
 @requires(Role.MARKETER)

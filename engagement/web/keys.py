@@ -7,6 +7,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from engagement.ports import Conversations
 from engagement.services.brand import BrandView
+from engagement.services.campaign_results import CampaignResults
 from engagement.services.campaigns import CampaignService
 from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
@@ -33,3 +34,4 @@ HANDOFFS = web.AppKey("handoffs", HandoffService)
 PRIVACY = web.AppKey("privacy", PrivacyService)
 CONVERSATIONS: web.AppKey[Conversations] = web.AppKey("conversations", Conversations)  # type: ignore[type-abstract]
 CAMPAIGNS = web.AppKey("campaigns", CampaignService)
+CAMPAIGN_RESULTS = web.AppKey("campaign_results", CampaignResults)

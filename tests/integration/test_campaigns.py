@@ -12,6 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.composition import DEFAULT_RULES
 from engagement.nudges.planning import Guards
 from engagement.rewards import IncomingEvent
+from engagement.services.campaign_results import CampaignResults
+from engagement.services.campaigns import CampaignService
 from engagement.services.channels import ChannelRegistry
 from engagement.services.nudging import NudgeService
 from engagement.services.rewards import RewardsService
@@ -120,8 +122,8 @@ async def test_a_marketer_sizes_previews_schedules_and_the_nudges_go_out_once(
     assert (await service.dispatch()).sent == 0
     results = await (await client.get(f"/api/v1/campaigns/{campaign['id']}/results",
                                       headers=admin(client))).json()  # fmt: skip
-    assert results == {"by_status": {"sent": 2, "skipped": 2},
-                       "skipped_by_reason": {"no_consent": 1, "opted_out": 1}}  # fmt: skip
+    assert results["by_status"] == {"sent": 2, "skipped": 2}
+    assert results["skipped_by_reason"] == {"no_consent": 1, "opted_out": 1}
     done = await client.get(f"/api/v1/campaigns/{campaign['id']}", headers=admin(client))
     assert (await done.json())["status"] == "done"
 
@@ -209,3 +211,53 @@ async def test_a_marketer_test_sends_to_one_customer_whatever_the_guards(
     results = await (await client.get(f"/api/v1/campaigns/{campaign['id']}/results",
                                       headers=admin(client))).json()  # fmt: skip
     assert results["by_status"] == {}
+
+
+async def test_conversion_against_the_hold_out_and_a_self_pausing_campaign(
+    client, database, clock, rasa
+) -> None:
+    rewards = RewardsService(database, clock, RulesBook(database, clock))
+    registry = ChannelRegistry(database, clock)
+    people = [f"c{n:03d}" for n in range(120)]
+    for person in people:
+        await rewards.record_event(IncomingEvent(
+            id=f"in-{person}", type="opt_in", customer_id=person, occurred_at=START,
+            source="conversation", customer_name=f"Client {person}",
+        ))  # fmt: skip
+        await registry.seen(person, person, "socketio")
+    campaign = await create(client, holdout_percent=30, audience=None)
+    await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
+    service = nudges(database, clock, rasa)
+    await service.plan_due()
+    while (await service.dispatch()).sent:
+        pass
+    nudged = {sender for sender, *_ in rasa.nudges}
+    held_out = [p for p in people if p not in nudged]
+    assert 20 <= len(held_out) <= 50
+    clock.advance(days=2)
+    buyers = sorted(nudged)[:40] + held_out[:5]
+    for number, person in enumerate(buyers):
+        await rewards.record_event(incoming({
+            "id": f"later-{person}", "type": "purchase", "customer_id": person,
+            "order_id": f"L-{number}", "total": 20, "occurred_at": clock.now().isoformat(),
+        }))  # fmt: skip
+    for person in sorted(nudged)[-8:]:
+        await rewards.record_event(IncomingEvent(
+            id=f"out-{person}", type="opt_out", customer_id=person, occurred_at=clock.now(),
+            source="conversation",
+        ))  # fmt: skip
+    results = await (await client.get(f"/api/v1/campaigns/{campaign['id']}/results",
+                                      headers=admin(client))).json()  # fmt: skip
+    conversion = results["conversion"]
+    assert conversion["sent"] == {"customers": len(nudged), "converted": 40,
+                                  "rate": round(40 / len(nudged), 4)}  # fmt: skip
+    assert conversion["held_out"]["converted"] == 5
+    assert conversion["uplift"] == round(40 / len(nudged) - 5 / len(held_out), 4)
+    assert conversion["opt_out_rate"] == round(8 / len(nudged), 4)
+    # 8 opt-outs in ~85 nudged customers is above 5%: the campaign pauses itself
+    review = CampaignResults(database, clock, CampaignService(database, clock,
+                             RulesBook(database, clock), Guards()))  # fmt: skip
+    assert campaign["id"] in await review.review()
+    state = await (await client.get(f"/api/v1/campaigns/{campaign['id']}",
+                                    headers=admin(client))).json()  # fmt: skip
+    assert state["status"] == "paused" and state["status_reason"].startswith("opt-out rate")

@@ -189,3 +189,16 @@ def test_cron_weekdays_are_numbered_as_in_cron_sunday_zero() -> None:
     assert next_run(sundays, u(2026, 11, 25, 0), "UTC") == u(2026, 11, 29, 9, 30)
     weekdays = parse_schedule({"cron": "0 */4 * * 1-5"})
     assert next_run(weekdays, u(2026, 11, 28, 0), "UTC") == u(2026, 11, 30, 0)
+
+
+def test_a_campaign_is_judged_only_once_enough_customers_were_nudged() -> None:
+    from engagement.nudges.results import Group, Outcome
+
+    assert Outcome(Group(49, 0), Group(49, 0), opted_out=10).pause_reason() is None
+    assert Outcome(Group(100, 10), Group(60, 5), opted_out=6).pause_reason() == (
+        "opt-out rate 6% is above 5%"
+    )
+    assert Outcome(Group(100, 5), Group(60, 12), opted_out=0).pause_reason() == (
+        "uplift -15% is below -5%"
+    )
+    assert Outcome(Group(100, 5), Group(20, 12), opted_out=0).pause_reason() is None
