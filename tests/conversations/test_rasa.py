@@ -106,22 +106,3 @@ def test_intents_are_recognised_on_held_out_messages(
     f1 = scores["weighted avg"]["f1-score"]
     report(f"NLU held-out {language}: intent accuracy={accuracy:.3f} weighted F1={f1:.3f}")
     assert accuracy >= NLU_THRESHOLD and f1 >= NLU_THRESHOLD, (accuracy, f1)
-
-
-def _examples(paths: list[Path]) -> dict[str, str]:
-    """Example text (markup removed, case and edge punctuation ignored) → the file it is in."""
-    found = {}
-    for path in paths:
-        for block in yaml.safe_load(path.read_text()).get("nlu", []):
-            for line in block.get("examples", "").splitlines():
-                if line.strip().startswith("- "):
-                    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:])
-                    found[text.lower().strip(" ?!.,")] = str(path)
-    return found
-
-
-def test_no_held_out_example_is_in_the_training_data() -> None:
-    training = _examples(sorted((PROJECT_DIR / "data" / "nlu").glob("*.yml")))
-    held_out = _examples(sorted((PROJECT_DIR / "tests" / "nlu").glob("*/*.yml")))
-    leaked = {text: training[text] for text in held_out if text in training}
-    assert not leaked, leaked
