@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from engagement.ports import Clock
 from engagement.storage import tables as t
 from engagement.storage.database import Database
+from engagement.storage.rewards import insert_ignoring_duplicates
 
 REFRESH = timedelta(minutes=1)
 REMEMBERED = 10_000
@@ -32,15 +33,15 @@ class ChannelRegistry:
             return
         c = t.conversation_channels
         async with self._db.begin() as conn:
-            updated = await conn.execute(
+            # insert-or-ignore, then update: two action servers seeing a new conversation at
+            # once cannot both insert it
+            await conn.execute(insert_ignoring_duplicates(conn, c, ["sender_id"]).values(
+                sender_id=sender_id, customer_id=customer_id, channel=channel, last_seen_at=now,
+            ))  # fmt: skip
+            await conn.execute(
                 sa.update(c).where(c.c.sender_id == sender_id)
                 .values(customer_id=customer_id, channel=channel, last_seen_at=now)
             )  # fmt: skip
-            if updated.rowcount == 0:
-                await conn.execute(sa.insert(c).values(
-                    sender_id=sender_id, customer_id=customer_id, channel=channel,
-                    last_seen_at=now,
-                ))  # fmt: skip
         self._written[sender_id] = (customer_id, channel, now)
         self._written.move_to_end(sender_id)
         while len(self._written) > REMEMBERED:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from engagement.fusion import FusionEntry, fusion_score
+from engagement.ladder import is_zapped
 from engagement.nudges.audience import CustomerSnapshot
 from engagement.storage import tables as t
 from engagement.storage.database import Database
@@ -101,7 +102,7 @@ def _snapshot(row: Any, facts: dict[str, Any], now: datetime) -> CustomerSnapsho
         opted_in=consent == "opt_in",
         opted_out=consent == "opt_out",
         club_member=row.id in facts["club"],
-        zapped=consent == "opt_out",
+        zapped=is_zapped({"opted_out": consent == "opt_out"}),
         timezone=row.timezone,
         first_name=row.name.split()[0] if row.name and row.name.strip() else None,
         points=int(facts["points"].get(row.id) or 0),
