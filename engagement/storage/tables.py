@@ -355,6 +355,9 @@ campaigns = sa.Table(
     sa.Column("created_by", sa.String(64), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # what the campaign handed out, counted under its budget with conditional updates
+    sa.Column("coupons_issued", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("points_issued", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_campaigns_due", "status", "next_run_at"),
 )
 
@@ -389,9 +392,22 @@ deliveries = sa.Table(
     sa.Column("message", sa.Text, nullable=True),
     sa.Column("coupon_code", sa.String(32), nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("answered_at", UtcDateTime(), nullable=True),  # the customer wrote back
+    sa.Column("points", sa.Integer, nullable=False, server_default="0"),
     sa.UniqueConstraint("run_id", "customer_id", name="uq_delivery_run_customer"),
     sa.Index("ix_deliveries_due", "status", "send_at"),
     sa.Index("ix_deliveries_customer", "customer_id", "sent_at"),
+    sa.Index("ix_deliveries_sender", "sender_id", "sent_at"),
+)
+
+# How many messages each customer wrote in each hour of the day (UTC): their usual
+# active hour, once there are enough of them.
+customer_activity = sa.Table(
+    "customer_activity",
+    metadata,
+    sa.Column("customer_id", sa.String(128), primary_key=True),
+    sa.Column("hour", sa.Integer, primary_key=True),
+    sa.Column("messages", sa.Integer, nullable=False),
 )
 
 # Which channel each conversation last wrote from: nudges name it, never "latest".
