@@ -1,10 +1,14 @@
 """The engagement core's ``Conversations`` port, on Rasa: its HTTP API to hand a paused
-conversation back, its SQL tracker store to erase a conversation's history (Rasa has no
-endpoint that deletes a tracker)."""
+conversation back and to show nudges, its SQL tracker store to erase a conversation's
+history (Rasa has no endpoint that deletes a tracker).
+
+With several Rasa servers sharing one tracker store, a conversation always goes to the
+same server (a stable hash of its id), so its turns never race across servers."""
 
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -14,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from engagement.ports import ConversationsUnavailable
+from engagement.ports import ConversationState, ConversationsUnavailable
 from engagement.settings import Settings
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
@@ -25,22 +29,37 @@ QUIET_BEFORE_NUDGE_S = 180
 
 class RasaConversations:
     def __init__(
-        self, rasa_url: str, token: str | None, tracker_db_url: str,
+        self, rasa_urls: Sequence[str], token: str | None, tracker_db_url: str,
         quiet_before_nudge_s: int = QUIET_BEFORE_NUDGE_S,
     ) -> None:  # fmt: skip
+        if not rasa_urls:
+            raise ValueError("at least one Rasa server is needed")
         self._quiet_before_nudge_s = quiet_before_nudge_s
-        self._rasa_url = rasa_url.rstrip("/")
+        self._rasa_urls = tuple(url.rstrip("/") for url in rasa_urls)
         self._token = token
         self._tracker_db_url = tracker_db_url
+        self._session: aiohttp.ClientSession | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RasaConversations:
         return cls(
-            settings.rasa_url,
+            settings.rasa_urls,
             settings.rasa_token,
             f"sqlite+aiosqlite:///{settings.tracker_store_path}",
             settings.nudge_quiet_s,
         )
+
+    @property
+    def servers(self) -> int:
+        return len(self._rasa_urls)
+
+    def server_of(self, sender_id: str) -> str:
+        return self._rasa_urls[zlib.crc32(sender_id.encode()) % len(self._rasa_urls)]
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def resume(self, sender_id: str) -> None:
         # ``action_listen`` closes the turn that was paused (the customer may have written
@@ -48,10 +67,14 @@ class RasaConversations:
         events = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
         await self._call("POST", sender_id, "tracker/events", json=events)
 
-    async def busy(self, sender_id: str) -> str | None:
-        """In a form, paused for a person, or active in the last few minutes (Rasa's tracker,
-        without its events, says so)."""
+    async def state(self, sender_id: str) -> ConversationState:
+        """In a form, paused for a person, or active in the last few minutes, and the nudges
+        already shown (Rasa's tracker without its events: its slots say so)."""
         tracker = await self._call("GET", sender_id, "tracker", params={"include_events": "NONE"})
+        shown = frozenset((tracker.get("slots") or {}).get("nudges_shown") or ())
+        return ConversationState(busy=self._busy(tracker), shown=shown)
+
+    def _busy(self, tracker: dict[str, Any]) -> str | None:
         if (tracker.get("active_loop") or {}).get("name"):
             return "in_form"
         if tracker.get("paused"):
@@ -73,17 +96,18 @@ class RasaConversations:
         self, method: str, sender_id: str, path: str, *, params: dict[str, str] | None = None,
         json: dict[str, Any] | list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:  # fmt: skip
-        url = f"{self._rasa_url}/conversations/{quote(sender_id, safe='')}/{path}"
+        url = f"{self.server_of(sender_id)}/conversations/{quote(sender_id, safe='')}/{path}"
         query = {**(params or {}), **({"token": self._token} if self._token else {})}
-        async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
-            try:
-                async with session.request(method, url, params=query, json=json) as answer:
-                    if answer.status != 200:
-                        detail = (await answer.text())[:200]
-                        raise ConversationsUnavailable(f"Rasa answered {answer.status}: {detail}")
-                    return dict(await answer.json())
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                raise ConversationsUnavailable(f"Rasa is unreachable: {exc!r}") from None
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=TIMEOUT)
+        try:
+            async with self._session.request(method, url, params=query, json=json) as answer:
+                if answer.status != 200:
+                    detail = (await answer.text())[:200]
+                    raise ConversationsUnavailable(f"Rasa answered {answer.status}: {detail}")
+                return dict(await answer.json())
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise ConversationsUnavailable(f"Rasa is unreachable: {exc!r}") from None
 
     async def erase(self, sender_ids: Sequence[str]) -> int:
         engine = create_async_engine(self._tracker_db_url, connect_args={"timeout": 30})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Protocol
 
@@ -20,6 +21,13 @@ class ConversationsUnavailable(RuntimeError):
     """The conversation side did not take the request (down, or refused it)."""
 
 
+@dataclass(frozen=True)
+class ConversationState:
+    busy: str | None = None  # why a nudge must wait: in a form, paused for a person, wrote…
+    shown: frozenset[str] = frozenset()  # the keys of the nudges it already showed
+    online: bool | None = None  # None when the channel cannot tell
+
+
 class Conversations(Protocol):
     """The conversation side (Rasa's server and tracker store), seen from the core."""
 
@@ -29,8 +37,11 @@ class Conversations(Protocol):
     async def erase(self, sender_ids: Sequence[str]) -> int:
         """Erases these conversations' history; how many stored events were erased."""
 
-    async def busy(self, sender_id: str) -> str | None:
-        """Why a nudge should wait (in a form, paused for a person, wrote a moment ago)."""
+    async def state(self, sender_id: str) -> ConversationState:
+        """Whether a nudge should wait, and which nudges the conversation already showed."""
+
+    async def close(self) -> None:
+        """Releases its connections (the application is stopping)."""
 
     async def nudge(self, sender_id: str, channel: str, text: str, key: str) -> None:
         """Shows ``text`` in that conversation on that channel; ``key`` makes a retry of a

@@ -47,6 +47,10 @@ class Settings:
     nudge_quiet_s: int = 180
     public_url: str | None = None
     shop_url: str = "https://shop.example.com/"
+    extra_rasa_urls: tuple[str, ...] = ()  # more Rasa servers sharing the tracker store
+    nudge_concurrency: int = 8  # trigger_intent calls in flight per Rasa server
+    rasa_rate_per_s: int = 60  # one Rasa server's trigger_intent rate (measured: 55–80/s)
+    offline_wait_h: int = 72  # how long a web nudge waits for its customer to come back
 
     @property
     def action_url(self) -> str:
@@ -55,6 +59,11 @@ class Settings:
     @property
     def rasa_url(self) -> str:
         return f"http://{_loopback_if_any(self.rasa_interface)}:{self.rasa_port}"
+
+    @property
+    def rasa_urls(self) -> tuple[str, ...]:
+        """Every Rasa server nudges may go through: ours first, then FUSION_RASA_EXTRA_URLS."""
+        return (self.rasa_url, *self.extra_rasa_urls)
 
     @property
     def engagement_url(self) -> str:
@@ -112,6 +121,10 @@ class Settings:
             nudge_quiet_s=reader.integer("FUSION_NUDGE_QUIET_S", 180, low=0),
             public_url=reader.url("FUSION_PUBLIC_URL", None),
             shop_url=reader.url("FUSION_SHOP_URL", "https://shop.example.com/") or "",
+            extra_rasa_urls=reader.urls("FUSION_RASA_EXTRA_URLS"),
+            nudge_concurrency=reader.integer("FUSION_NUDGE_CONCURRENCY", 8, low=1, high=256),
+            rasa_rate_per_s=reader.integer("FUSION_RASA_RATE_PER_S", 60, low=1),
+            offline_wait_h=reader.integer("FUSION_OFFLINE_WAIT_H", 72, low=0),
         )
 
 
@@ -181,6 +194,14 @@ class _Reader:
         if raw is not None and not raw.startswith(("http://", "https://")):
             raise SettingsError(f"{name} must be an http:// or https:// URL, got {raw!r}")
         return raw
+
+    def urls(self, name: str) -> tuple[str, ...]:
+        """A comma-separated list of http(s) URLs, possibly empty."""
+        parts = tuple(part.strip() for part in (self._raw(name) or "").split(",") if part.strip())
+        for part in parts:
+            if not part.startswith(("http://", "https://")):
+                raise SettingsError(f"{name} must list http:// or https:// URLs, got {part!r}")
+        return parts
 
     def secret(self, name: str) -> str | None:
         raw = self._raw(name)

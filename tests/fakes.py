@@ -18,13 +18,17 @@ class FixedClock:
 
 class RecordingConversations:
     """Stands for Rasa where a test only needs what was asked of it: the nudges shown,
-    conversations resumed; ``busy`` and ``down`` script its answers."""
+    conversations resumed; ``busy_senders``, ``offline``, ``down`` and ``lose_answers`` script
+    its answers. Like the tracker's ``nudges_shown`` slot, it knows the keys it showed."""
 
     def __init__(self, *, down: bool = False) -> None:
         self.nudges: list[tuple[str, str, str, str]] = []
         self.resumed: list[str] = []
         self.busy_senders: dict[str, str] = {}
+        self.offline: set[str] = set()
         self.down = down
+        self.lose_answers = False
+        self.closed = False
 
     def _check(self) -> None:
         from engagement.ports import ConversationsUnavailable
@@ -39,10 +43,25 @@ class RecordingConversations:
     async def erase(self, sender_ids) -> int:  # type: ignore[no-untyped-def]
         return 0
 
-    async def busy(self, sender_id: str) -> str | None:
+    async def state(self, sender_id: str):  # type: ignore[no-untyped-def]
+        from engagement.ports import ConversationState
+
         self._check()
-        return self.busy_senders.get(sender_id)
+        shown = frozenset(key for sender, _, _, key in self.nudges if sender == sender_id)
+        return ConversationState(
+            busy=self.busy_senders.get(sender_id), shown=shown,
+            online=None if sender_id not in self.offline else False,
+        )  # fmt: skip
+
+    async def close(self) -> None:
+        self.closed = True
 
     async def nudge(self, sender_id: str, channel: str, text: str, key: str) -> None:
+        """Records it; with ``lose_answers`` the nudge arrives but the caller hears an error
+        (a time-out after Rasa took it)."""
         self._check()
         self.nudges.append((sender_id, channel, text, key))
+        if self.lose_answers:
+            from engagement.ports import ConversationsUnavailable
+
+            raise ConversationsUnavailable("timed out")

@@ -49,6 +49,8 @@ class CampaignSpec:
     holdout_percent: float = 10.0
     coupon: str | None = None
     coupon_budget: int | None = None
+    points: int = 0  # given with the nudge
+    points_budget: int | None = None
     window_days: int = 7
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -61,12 +63,13 @@ class CampaignSpec:
             "name": self.name, "class": self.kind, "messages": self.messages,
             "schedule": self.schedule.as_json(), "audience": as_json(self.audience),
             "holdout_percent": self.holdout_percent, "coupon": self.coupon,
-            "coupon_budget": self.coupon_budget, "window_days": self.window_days,
+            "coupon_budget": self.coupon_budget, "points": self.points,
+            "points_budget": self.points_budget, "window_days": self.window_days,
         }  # fmt: skip
 
 
 KNOWN = {"name", "class", "messages", "schedule", "audience", "holdout_percent", "coupon",
-         "coupon_budget", "window_days"}  # fmt: skip
+         "coupon_budget", "points", "points_budget", "window_days"}  # fmt: skip
 
 
 def parse_campaign(data: Any, coupon_templates: tuple[str, ...] = ()) -> CampaignSpec:
@@ -91,6 +94,8 @@ def parse_campaign(data: Any, coupon_templates: tuple[str, ...] = ()) -> Campaig
         holdout_percent=_number(data.get("holdout_percent", 10), "holdout_percent", 0, 50),
         coupon=coupon,
         coupon_budget=_optional_int(data.get("coupon_budget"), "coupon_budget"),
+        points=_optional_int(data.get("points"), "points") or 0,
+        points_budget=_optional_int(data.get("points_budget"), "points_budget"),
         window_days=int(_number(data.get("window_days", 7), "window_days", 1, 90)),
     )  # fmt: skip
 

@@ -32,6 +32,17 @@ class Guards:
     cap_count: int = 2  # marketing nudges per customer, all campaigns together…
     cap_days: int = 7  # …over this many days
     brand_timezone: str = "Europe/Paris"
+    # Messaging platforms let a business write only within a window after the customer's
+    # last message (Messenger's standard window, WhatsApp's session through Twilio): hours.
+    channel_windows: tuple[tuple[str, int], ...] = (("facebook", 24), ("twilio", 24))
+
+    def outside_channel_window(
+        self, channel: str | None, last_message: datetime | None, now: datetime
+    ) -> bool:
+        hours = dict(self.channel_windows).get(channel or "")
+        if hours is None:
+            return False
+        return last_message is None or now - last_message > timedelta(hours=hours)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from engagement.storage.database import Database
 DRAFT, SCHEDULED, PAUSED, DONE, ARCHIVED = "draft", "scheduled", "paused", "done", "archived"
 EDITABLE = (DRAFT, PAUSED)
 TRANSITIONS = {
-    "schedule": (DRAFT, PAUSED), "pause": (SCHEDULED,), "resume": (PAUSED,),
+    "schedule": (DRAFT, PAUSED), "pause": (SCHEDULED, DONE), "resume": (PAUSED,),
     "archive": (DRAFT, SCHEDULED, PAUSED, DONE),
 }  # fmt: skip
 

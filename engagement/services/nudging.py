@@ -4,18 +4,20 @@ engagement service sends nothing twice."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from engagement.nudges.campaigns import parse_campaign
+from engagement.nudges.audience import CustomerSnapshot
+from engagement.nudges.campaigns import CampaignSpec, parse_campaign
 from engagement.nudges.planning import Guards
 from engagement.nudges.templates import MissingData, new_environment, render
 from engagement.ports import Clock, Conversations, ConversationsUnavailable
 from engagement.rewards import new_coupon_code
-from engagement.services.campaigns import template_values
+from engagement.services.campaigns import ARCHIVED, DONE, PAUSED, SCHEDULED, template_values
 from engagement.services.planner import CampaignPlanner, Planned
 from engagement.services.rules_book import RulesBook
 from engagement.services.snapshots import snapshots
@@ -25,8 +27,8 @@ from engagement.storage.rewards import SqlRewards
 
 LEASE = timedelta(seconds=60)
 BUSY_RETRY = timedelta(minutes=5)
+OFFLINE_RETRY = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
-BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -34,40 +36,79 @@ class Dispatched:
     sent: int
     deferred: int
     failed: int
+    skipped: int = 0
 
     def __str__(self) -> str:
-        return f"{self.sent} nudges sent, {self.deferred} deferred, {self.failed} failed"
+        return (f"{self.sent} nudges sent, {self.deferred} deferred, {self.failed} failed, "
+                f"{self.skipped} skipped")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Dispatching:
+    """How the dispatcher paces itself (composition root: from the settings)."""
+
+    busy_retry: timedelta = BUSY_RETRY  # a customer mid-conversation is asked again then
+    offline_retry: timedelta = OFFLINE_RETRY  # a web customer who is away, likewise
+    concurrency: int = 8  # trigger_intent calls in flight, all Rasa servers together
+    batch: int = 64  # deliveries claimed at once
+
+
+@dataclass
+class _Send:
+    """One claimed delivery on its way: what it will say, then what became of it."""
+
+    row: Any
+    channel: str = ""
+    text: str | None = None
+    points: int = 0
+    changes: dict[str, Any] = field(default_factory=dict)
+    outcome: str = "skipped"
 
 
 class NudgeService:
     def __init__(
         self, db: Database, clock: Clock, rules: RulesBook, guards: Guards,
-        conversations: Conversations, busy_retry: timedelta = BUSY_RETRY,
+        conversations: Conversations, pacing: Dispatching = Dispatching(),
     ) -> None:  # fmt: skip
         self._db = db
         self._clock = clock
         self._rules = rules
         self._guards = guards
         self._conversations = conversations
-        self._busy_retry = max(busy_retry, timedelta(seconds=1))
+        self._pacing = pacing
         self._planner = CampaignPlanner(db, clock, rules, guards)
 
     async def plan_due(self) -> Planned:
         return await self._planner.plan_due()
 
     async def dispatch(self) -> Dispatched:
-        sent = deferred = failed = 0
-        for delivery in await self._claim():
-            outcome = await self._deliver(delivery)
-            sent += outcome == "sent"
-            deferred += outcome == "deferred"
-            failed += outcome == "failed"
-        return Dispatched(sent, deferred, failed)
+        """One batch: claimed, prepared (re-checked, rendered, coupons minted under the
+        campaign's budget) with a few queries for the whole batch, sent concurrently, and
+        recorded in one transaction. A crash anywhere leaves leases that expire; the send
+        that follows recognises, by its key, a nudge that had arrived."""
+        sends = [_Send(row, row.channel) for row in await self._claim()]
+        if not sends:
+            return Dispatched(0, 0, 0)
+        now = self._clock.now()
+        await self._prepare(sends, now)
+        gate = asyncio.Semaphore(self._pacing.concurrency)
+
+        async def deliver(send: _Send) -> None:
+            async with gate:
+                await self._deliver(send, now)
+
+        await asyncio.gather(*(deliver(send) for send in sends if send.text is not None))
+        await self._record(sends, now)
+        outcomes = [send.outcome for send in sends]
+        return Dispatched(outcomes.count("sent"), outcomes.count("deferred"),
+                          outcomes.count("failed"), outcomes.count("skipped"))  # fmt: skip
 
     async def _claim(self) -> list[Any]:
-        """Takes up to BATCH due deliveries: a lease that a crashed dispatcher lets expire."""
+        """Takes up to a batch of due deliveries of running campaigns: a lease that a
+        crashed dispatcher lets expire."""
         now = self._clock.now()
-        d = t.deliveries
+        d, c = t.deliveries, t.campaigns
+        held = sa.select(c.c.id).where(c.c.status.in_((PAUSED, ARCHIVED)))
         claimable = (
             (d.c.status == "pending")
             & (d.c.send_at <= now)
@@ -75,8 +116,10 @@ class NudgeService:
         )
         claimed = []
         async with self._db.begin() as conn:
-            rows = list(await conn.execute(sa.select(d).where(claimable).order_by(d.c.send_at)
-                                           .limit(BATCH)))  # fmt: skip
+            rows = list(await conn.execute(
+                sa.select(d).where(claimable & d.c.campaign_id.not_in(held))
+                .order_by(d.c.send_at).limit(self._pacing.batch)
+            ))  # fmt: skip
             for row in rows:
                 taken = await conn.execute(
                     sa.update(d).where((d.c.id == row.id) & claimable)
@@ -86,78 +129,176 @@ class NudgeService:
                     claimed.append(row)
         return claimed
 
-    async def _deliver(self, delivery: Any) -> str:
-        now = self._clock.now()
-        reason = None
-        try:
-            reason = await self._conversations.busy(delivery.sender_id)
-        except ConversationsUnavailable:
-            return await self._retry(delivery, now)
-        if reason is not None:
-            await self._update(delivery.id, lease_until=None, send_at=now + self._busy_retry,
-                               attempts=delivery.attempts)  # fmt: skip
-            return "deferred"
-        text, code = await self._message(delivery, now)
-        if text is None:
-            return "failed"
-        try:
-            await self._conversations.nudge(
-                delivery.sender_id, delivery.channel, text, f"{delivery.run_id}:{delivery.id}"
-            )
-        except ConversationsUnavailable:
-            return await self._retry(delivery, now)
-        await self._update(delivery.id, status="sent", sent_at=now, message=text,
-                           coupon_code=code, lease_until=None)  # fmt: skip
-        return "sent"
-
-    async def _message(self, delivery: Any, now: datetime) -> tuple[str | None, str | None]:
+    async def _prepare(self, sends: list[_Send], now: datetime) -> None:
+        """Whatever may have changed since planning is checked again at send time."""
         async with self._db.connect() as conn:
-            campaign = (await conn.execute(sa.select(t.campaigns).where(
-                t.campaigns.c.id == delivery.campaign_id
-            ))).one()  # fmt: skip
             rules = (await self._rules.in_force(conn)).rules
-        spec = parse_campaign(campaign.spec, tuple(rules.coupons))
-        found = [c async for c in snapshots(self._db, now, [delivery.customer_id])]
-        if not found:
-            await self._update(delivery.id, status="skipped", reason="customer_gone")
-            return None, None
-        code = value = None
-        if spec.coupon:
-            template = rules.coupons[spec.coupon]
-            code = delivery.coupon_code or new_coupon_code()
-            value = f"{template.value:g}{' %' if template.kind == 'percent' else ' €'}"
-        values = {**template_values(found[0], code), "coupon_value": value}
-        try:
-            text = render(new_environment(), spec.messages[delivery.language], values)
-        except MissingData as exc:
-            await self._update(delivery.id, status="skipped", reason=f"missing_data: {exc}"[:64],
-                               lease_until=None)  # fmt: skip
-            return None, None
-        if spec.coupon and delivery.coupon_code is None:
-            template = rules.coupons[spec.coupon]
-            async with self._db.begin() as conn:
+            campaigns = {row.id: row for row in await conn.execute(
+                sa.select(t.campaigns).where(
+                    t.campaigns.c.id.in_({send.row.campaign_id for send in sends})
+                )
+            )}  # fmt: skip
+            registry = t.conversation_channels
+            channels = {row.sender_id: row for row in await conn.execute(
+                sa.select(registry).where(
+                    registry.c.sender_id.in_([send.row.sender_id for send in sends])
+                )
+            )}  # fmt: skip
+        specs = {
+            cid: parse_campaign(row.spec, tuple(rules.coupons)) for cid, row in campaigns.items()
+        }
+        customers = {c.id: c async for c in snapshots(
+            self._db, now, [send.row.customer_id for send in sends]
+        )}  # fmt: skip
+        environment = new_environment()
+        for send in sends:
+            row, spec = send.row, specs.get(send.row.campaign_id)
+            customer = customers.get(row.customer_id)
+            channel = channels.get(row.sender_id)
+            if channel is not None:  # where the conversation writes from now
+                send.channel = channel.channel
+            reason = self._stale(send, spec, customer, channel, now)
+            if reason is not None or spec is None or customer is None:
+                send.changes = {"status": "skipped", "reason": reason, "lease_until": None}
+                continue
+            code = value = None
+            if spec.coupon:
+                template = rules.coupons[spec.coupon]
+                code = row.coupon_code or new_coupon_code()
+                value = f"{template.value:g}{' %' if template.kind == 'percent' else ' €'}"
+            values = {**template_values(customer, code), "coupon_value": value}
+            try:
+                send.text = render(environment, spec.messages[row.language], values)
+            except MissingData as exc:
+                send.changes = {"status": "skipped", "reason": f"missing_data: {exc}"[:64],
+                                "lease_until": None}  # fmt: skip
+                continue
+            if not await self._take_budget(send, spec, code, rules, now):
+                # waits, paused with its campaign, for a marketer to raise the budget
+                send.text, send.outcome = None, "deferred"
+                send.changes = {"reason": "budget_spent", "lease_until": None,
+                                "attempts": row.attempts}  # fmt: skip
+
+    def _stale(
+        self, send: _Send, spec: CampaignSpec | None, customer: CustomerSnapshot | None,
+        channel: Any, now: datetime,
+    ) -> str | None:  # fmt: skip
+        row = send.row
+        if spec is None:
+            return "campaign_gone"
+        if customer is None:
+            return "customer_gone"
+        if row.created_at + timedelta(days=spec.window_days) < now:
+            return "expired"  # could not go out within the campaign's window
+        if spec.marketing:
+            if customer.opted_out:
+                return "opted_out"
+            if not customer.opted_in:
+                return "no_consent"
+            if customer.zapped:
+                return "zapped"
+        last_message = channel.last_seen_at if channel is not None else None
+        if self._guards.outside_channel_window(send.channel, last_message, now):
+            return "channel_window"
+        return None
+
+    async def _take_budget(
+        self, send: _Send, spec: CampaignSpec, code: str | None, rules: Any, now: datetime
+    ) -> bool:
+        """The coupon is minted (and the points reserved) before the send, under the
+        campaign's budget; a campaign whose budget is spent pauses itself and says so."""
+        row = send.row
+        needs_coupon = spec.coupon is not None and row.coupon_code is None
+        points = spec.points if row.points == 0 else 0
+        if not needs_coupon and not points:
+            send.points = row.points
+            return True
+        c = t.campaigns
+        async with self._db.begin() as conn:
+            taken = await conn.execute(
+                sa.update(c).where(
+                    (c.c.id == row.campaign_id)
+                    & _within(c.c.coupons_issued, int(needs_coupon), spec.coupon_budget)
+                    & _within(c.c.points_issued, points, spec.points_budget)
+                ).values(coupons_issued=c.c.coupons_issued + int(needs_coupon),
+                         points_issued=c.c.points_issued + points)
+            )  # fmt: skip
+            if taken.rowcount != 1:
+                await conn.execute(sa.update(c).where((c.c.id == row.campaign_id)
+                                                      & c.c.status.in_((SCHEDULED, DONE))).values(
+                    status=PAUSED, status_reason="budget spent", updated_at=now,
+                ))  # fmt: skip
+                return False
+            if needs_coupon and spec.coupon is not None and code is not None:
+                template = rules.coupons[spec.coupon]
                 await SqlRewards(conn).add_coupon(
-                    code=code, customer_id=delivery.customer_id, template_id=template.id,
+                    code=code, customer_id=row.customer_id, template_id=template.id,
                     kind=template.kind, value=template.value, min_basket=template.min_basket,
                     created_at=now, expires_at=now + timedelta(days=template.valid_days),
-                    event_id=f"nudge:{delivery.run_id}:{delivery.customer_id}",
-                    rule_id=f"campaign:{delivery.campaign_id}",
+                    event_id=f"nudge:{row.run_id}:{row.customer_id}",
+                    rule_id=f"campaign:{row.campaign_id}",
                 )  # fmt: skip
-                await conn.execute(sa.update(t.deliveries).where(t.deliveries.c.id == delivery.id)
-                                   .values(coupon_code=code))  # fmt: skip
-        return text, code
+            await conn.execute(sa.update(t.deliveries).where(t.deliveries.c.id == row.id).values(
+                coupon_code=code if needs_coupon else row.coupon_code, points=points or row.points,
+            ))  # fmt: skip
+        send.points = points or row.points
+        return True
 
-    async def _retry(self, delivery: Any, now: datetime) -> str:
-        if delivery.attempts + 1 >= MAX_ATTEMPTS:
-            await self._update(delivery.id, status="failed", reason="undeliverable",
-                               lease_until=None)  # fmt: skip
-            return "failed"
-        backoff = timedelta(seconds=30 * 2**delivery.attempts)
-        await self._update(delivery.id, lease_until=None, send_at=now + backoff)
-        return "deferred"
+    async def _deliver(self, send: _Send, now: datetime) -> None:
+        row = send.row
+        key = f"{row.run_id}:{row.id}"
+        try:
+            state = await self._conversations.state(row.sender_id)
+            if key in state.shown:  # an earlier attempt arrived; its answer got lost
+                send.outcome, send.changes = "sent", self._sent(send, now)
+                return
+            if state.busy is not None or state.online is False:
+                wait = self._pacing.busy_retry if state.busy else self._pacing.offline_retry
+                send.outcome = "deferred"
+                send.changes = {
+                    "lease_until": None,
+                    "send_at": now + wait,
+                    "attempts": row.attempts,
+                    "reason": state.busy or "offline",
+                }
+                return
+            await self._conversations.nudge(row.sender_id, send.channel, send.text or "", key)
+        except ConversationsUnavailable:
+            send.outcome, send.changes = self._retry(row, now)
+            return
+        send.outcome, send.changes = "sent", self._sent(send, now)
 
-    async def _update(self, delivery_id: int, **values: Any) -> None:
+    def _sent(self, send: _Send, now: datetime) -> dict[str, Any]:
+        return {"status": "sent", "sent_at": now, "message": send.text, "lease_until": None,
+                "channel": send.channel}  # fmt: skip
+
+    def _retry(self, row: Any, now: datetime) -> tuple[str, dict[str, Any]]:
+        if row.attempts + 1 >= MAX_ATTEMPTS:
+            return "failed", {"status": "failed", "reason": "undeliverable", "lease_until": None}
+        backoff = timedelta(seconds=30 * 2**row.attempts)
+        return "deferred", {"lease_until": None, "send_at": now + backoff}
+
+    async def _record(self, sends: list[_Send], now: datetime) -> None:
+        """Every outcome of the batch in one transaction; the points of a sent nudge with it.
+        Only rows still under this dispatcher's lease are written."""
+        d = t.deliveries
         async with self._db.begin() as conn:
-            await conn.execute(
-                sa.update(t.deliveries).where(t.deliveries.c.id == delivery_id).values(**values)
-            )
+            rewards = SqlRewards(conn)
+            for send in sends:
+                if not send.changes:
+                    continue
+                await conn.execute(sa.update(d).where(
+                    (d.c.id == send.row.id) & (d.c.status == "pending")
+                ).values(**send.changes))  # fmt: skip
+                if send.outcome == "sent" and send.points:
+                    await rewards.add_points(
+                        customer_id=send.row.customer_id, points=send.points, kind="award",
+                        event_id=f"nudge:{send.row.run_id}:{send.row.customer_id}",
+                        rule_id=f"campaign:{send.row.campaign_id}", at=now,
+                    )  # fmt: skip
+
+
+def _within(issued: Any, more: int, budget: int | None) -> Any:
+    if budget is None or not more:
+        return sa.true()
+    return issued + more <= budget

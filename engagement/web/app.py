@@ -18,7 +18,7 @@ from engagement.services.coupons import CouponService
 from engagement.services.customer_view import CustomerView
 from engagement.services.expiry import ExpiryService
 from engagement.services.handoffs import HandoffService
-from engagement.services.nudging import NudgeService
+from engagement.services.nudging import Dispatching, NudgeService
 from engagement.services.privacy import PrivacyService
 from engagement.services.referrals import ReferralService
 from engagement.services.rewards import RewardsService
@@ -88,13 +88,12 @@ def create_app(
     jobs["review_campaigns"] = (app[CAMPAIGN_RESULTS].review, max(60, settings.nudge_interval_s))
     if conversations is not None:
         app[CONVERSATIONS] = conversations
+        app.cleanup_ctx.append(_closing(conversations))
         jobs["erase_conversations"] = (
             lambda: privacy.erase_conversations(conversations),
             settings.erasure_interval_s,
         )
-        nudges = NudgeService(
-            db, clock, rules, guards, conversations, timedelta(seconds=settings.nudge_quiet_s)
-        )
+        nudges = NudgeService(db, clock, rules, guards, conversations, pacing_of(settings))
         jobs["plan_campaigns"] = (nudges.plan_due, settings.nudge_interval_s)
         jobs["dispatch_nudges"] = (nudges.dispatch, settings.nudge_interval_s)
     app[SCHEDULER] = build_scheduler(jobs)
@@ -103,6 +102,13 @@ def create_app(
     app.cleanup_ctx.append(scheduler_context(app[SCHEDULER]))
     add_routes(app.router)
     return app
+
+
+def pacing_of(settings: Settings) -> Dispatching:
+    return Dispatching(
+        busy_retry=timedelta(seconds=max(1, settings.nudge_quiet_s)),
+        concurrency=settings.nudge_concurrency * len(settings.rasa_urls),
+    )
 
 
 def guards_of(settings: Settings) -> Guards:
@@ -141,6 +147,14 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/api/v1/campaigns/{id}/results", campaigns.results)
     router.add_post("/api/v1/campaigns/{id}/test-send", campaigns.test_send)
     router.add_post("/api/v1/campaigns/{id}/{action}", campaigns.change)
+
+
+def _closing(conversations: Conversations) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(_: web.Application) -> AsyncIterator[None]:
+        yield
+        await conversations.close()
+
+    return ctx
 
 
 def _dispose(db: Database) -> Callable[[web.Application], AsyncIterator[None]]:

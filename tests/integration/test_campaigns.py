@@ -261,3 +261,101 @@ async def test_conversion_against_the_hold_out_and_a_self_pausing_campaign(
     state = await (await client.get(f"/api/v1/campaigns/{campaign['id']}",
                                     headers=admin(client))).json()  # fmt: skip
     assert state["status"] == "paused" and state["status_reason"].startswith("opt-out rate")
+
+
+async def results_of(client, campaign: dict) -> dict:  # type: ignore[no-untyped-def]
+    answer = await client.get(f"/api/v1/campaigns/{campaign['id']}/results", headers=admin(client))
+    return dict(await answer.json())
+
+
+async def test_a_campaign_stops_handing_out_coupons_and_points_when_its_budget_is_spent(
+    client, database, clock, rasa
+) -> None:
+    await customers(database, clock)
+    campaign = await create(
+        client, coupon="welcome_back_5", coupon_budget=1, points=15, points_budget=30,
+        messages={"fr": "{{ first_name }}, votre bon : {{ coupon_code }}",
+                  "en": "{{ first_name }}, your coupon: {{ coupon_code }}"},
+    )  # fmt: skip
+    await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
+    service = nudges(database, clock, rasa)
+    await service.plan_due()
+    outcome = await service.dispatch()
+    assert (outcome.sent, outcome.deferred) == (1, 1)
+    ((sender, _, text, _),) = rasa.nudges
+    coupons = await (await client.get(f"/api/v1/customers/{sender}/coupons",
+                                      headers=admin(client))).json()  # fmt: skip
+    assert [c for c in coupons["coupons"] if c["code"] in text], "the coupon in the text is real"
+    ledger = await (await client.get(f"/api/v1/customers/{sender}/ledger",
+                                     headers=admin(client))).json()  # fmt: skip
+    assert [e["points"] for e in ledger["entries"] if e["rule_id"].startswith("campaign:")] == [15]
+    paused = await (await client.get(f"/api/v1/campaigns/{campaign['id']}",
+                                     headers=admin(client))).json()  # fmt: skip
+    assert (paused["status"], paused["status_reason"]) == ("paused", "budget spent")
+    assert (await service.dispatch()).sent == 0, "the other customer waits"
+    raised = await client.put(f"/api/v1/campaigns/{campaign['id']}", headers=admin(client),
+                              json={**paused["spec"], "coupon_budget": 2})  # fmt: skip
+    assert raised.status == 200, await raised.text()
+    await client.post(f"/api/v1/campaigns/{campaign['id']}/resume", headers=admin(client))
+    await service.plan_due()
+    assert (await service.dispatch()).sent == 1
+    assert len({text for _, _, text, _ in rasa.nudges}) == 2, "two different coupons"
+
+
+async def test_a_nudge_whose_answer_was_lost_is_not_shown_twice(
+    client, database, clock, rasa
+) -> None:
+    await customers(database, clock)
+    campaign = await create(client)
+    await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
+    service = nudges(database, clock, rasa)
+    await service.plan_due()
+    rasa.lose_answers = True
+    assert (await service.dispatch()).deferred == 2, "no answer: retried later"
+    rasa.lose_answers = False
+    clock.advance(minutes=2)
+    assert (await service.dispatch()).sent == 2
+    assert sorted(s for s, *_ in rasa.nudges) == ["lea", "tom"], "each shown once"
+    assert (await results_of(client, campaign))["by_status"]["sent"] == 2
+
+
+async def test_what_changed_since_planning_is_checked_at_send_time(
+    client, database, clock, rasa
+) -> None:
+    """Léa opts out after the campaign was planned; Tom writes on Messenger, whose 24-hour
+    window closed; a paused campaign sends nothing until it resumes."""
+    await customers(database, clock)
+    campaign = await create(client)
+    await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
+    service = nudges(database, clock, rasa)
+    await service.plan_due()
+    await client.post(f"/api/v1/campaigns/{campaign['id']}/pause", headers=admin(client))
+    assert (await service.dispatch()).sent == 0, "paused: its pending nudges wait"
+    rewards = RewardsService(database, clock, RulesBook(database, clock))
+    await rewards.record_event(IncomingEvent(
+        id="out-lea", type="opt_out", customer_id="lea", occurred_at=clock.now(),
+        source="conversation",
+    ))  # fmt: skip
+    await ChannelRegistry(database, clock).seen("tom", "tom", "facebook")
+    clock.advance(hours=25)
+    await client.post(f"/api/v1/campaigns/{campaign['id']}/resume", headers=admin(client))
+    assert (await service.dispatch()).skipped == 2
+    assert rasa.nudges == []
+    assert (await results_of(client, campaign))["skipped_by_reason"] == {
+        "channel_window": 1, "no_consent": 1, "opted_out": 2,
+    }  # fmt: skip
+
+
+async def test_a_nudge_that_cannot_go_out_within_the_campaign_window_expires(
+    client, database, clock, rasa
+) -> None:
+    await customers(database, clock)
+    campaign = await create(client, window_days=2)
+    await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
+    service = nudges(database, clock, rasa)
+    await service.plan_due()
+    rasa.busy_senders.update(lea="handoff", tom="handoff")
+    assert (await service.dispatch()).deferred == 2
+    clock.advance(days=3)
+    assert (await service.dispatch()).skipped == 2
+    assert (await results_of(client, campaign))["skipped_by_reason"]["expired"] == 2

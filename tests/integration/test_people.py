@@ -143,7 +143,7 @@ async def test_erasure_deletes_the_conversation_history_from_rasas_tracker_store
     clock = SystemClock()
     privacy = PrivacyService(database, clock)
     await privacy.erase_customer("leaving")
-    rasa = RasaConversations("http://127.0.0.1:9", None, f"sqlite+aiosqlite:///{tracker_db}")
+    rasa = RasaConversations(["http://127.0.0.1:9"], None, f"sqlite+aiosqlite:///{tracker_db}")
     early = await privacy.erase_conversations(rasa)
     assert (early.conversations, early.pending) == (0, 1), "the asking turn is saved first"
     later = PrivacyService(database, _Later(clock))
