@@ -6,6 +6,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from aiohttp import web
@@ -42,6 +43,7 @@ from actions.session import ActionSessionStart
 from bot.action_server import create_action_app
 from engagement.ports import Clock, SystemClock
 from engagement.services.account import AccountService
+from engagement.services.attention import AttentionService
 from engagement.services.channels import ChannelRegistry
 from engagement.services.community import CommunityService
 from engagement.services.contributions import ContributionService
@@ -155,7 +157,10 @@ def action_server_app(settings: Settings) -> web.Application:
     database = Database.from_url(settings.database_url)
     services = AssistantServices.on(database, SystemClock(), settings.links_url)
     registry = ChannelRegistry(database, services.clock)
-    app = create_action_app(build_actions(services), settings.action_token, note_channel(registry))
+    attention = AttentionService(database, services.clock, services.rewards)
+    app = create_action_app(
+        build_actions(services), settings.action_token, note_conversation(registry, attention)
+    )
 
     async def close_database(_: web.Application) -> AsyncIterator[None]:
         yield
@@ -165,17 +170,37 @@ def action_server_app(settings: Settings) -> web.Application:
     return app
 
 
-def note_channel(registry: ChannelRegistry) -> Callable[[dict], Awaitable[None]]:
-    """Records which channel a conversation writes from, from Rasa's action call."""
+def note_conversation(
+    registry: ChannelRegistry, attention: AttentionService
+) -> Callable[[dict], Awaitable[None]]:
+    """From each of Rasa's action calls: which channel the conversation writes from, and
+    when the customer last wrote (their active hours, the nudges they answered)."""
 
     async def note(action_call: dict) -> None:
         tracker = action_call["tracker"]
         sender, channel = tracker.get("sender_id"), tracker.get("latest_input_channel")
-        if sender and channel:
-            customer = (tracker.get("slots") or {}).get("customer_id") or sender
-            await registry.seen(str(sender), str(customer), str(channel))
+        if not sender:
+            return
+        customer = str((tracker.get("slots") or {}).get("customer_id") or sender)
+        if channel:
+            await registry.seen(str(sender), customer, str(channel))
+        wrote_at = customer_message_time(tracker.get("events") or [])
+        if wrote_at is not None:
+            await attention.wrote(str(sender), customer, wrote_at)
 
     return note
+
+
+def customer_message_time(events: list[dict]) -> datetime | None:
+    """When the latest user event was written, unless it was not the customer's (a nudge or
+    another ``EXTERNAL_`` intent triggered through the API)."""
+    for event in reversed(events):
+        if event.get("event") == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
+            if intent.startswith("EXTERNAL_") or not event.get("timestamp"):
+                return None
+            return datetime.fromtimestamp(float(event["timestamp"]), tz=timezone.utc)
+    return None
 
 
 async def publish_default_rules_if_none(settings: Settings) -> int | None:

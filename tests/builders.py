@@ -18,8 +18,10 @@ def action_call(
     active_loop: str | None = None,
     message_id: str | None = None,
     domain: dict[str, Any] | None = None,
+    timestamp: float | None = None,
 ) -> dict[str, Any]:
-    """``slot_events``: slots set after the customer's message (what a form validates)."""
+    """``slot_events``: slots set after the customer's message (what a form validates);
+    ``timestamp``: when the customer wrote it (seconds since the epoch)."""
     latest_message = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.99},
@@ -43,7 +45,12 @@ def action_call(
             "latest_message": latest_message,
             "events": [
                 {"event": "action", "name": "action_listen"},
-                {"event": "user", "text": text, "parse_data": latest_message},
+                {
+                    "event": "user",
+                    "text": text,
+                    "parse_data": latest_message,
+                    **({"timestamp": timestamp} if timestamp is not None else {}),
+                },
                 *after,
             ],
             "paused": False,
