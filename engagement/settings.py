@@ -50,7 +50,8 @@ class Settings:
     extra_rasa_urls: tuple[str, ...] = ()  # more Rasa servers sharing the tracker store
     nudge_concurrency: int = 8  # trigger_intent calls in flight per Rasa server
     rasa_rate_per_s: int = 60  # one Rasa server's trigger_intent rate (measured: 55–80/s)
-    offline_wait_h: int = 72  # how long a web nudge waits for its customer to come back
+    nudge_lease_s: int = 60  # a crashed dispatcher's claims are taken over after this
+    nudge_retry_s: int = 30  # first back-off when Rasa is down (doubles, 6 attempts)
 
     @property
     def action_url(self) -> str:
@@ -124,7 +125,8 @@ class Settings:
             extra_rasa_urls=reader.urls("FUSION_RASA_EXTRA_URLS"),
             nudge_concurrency=reader.integer("FUSION_NUDGE_CONCURRENCY", 8, low=1, high=256),
             rasa_rate_per_s=reader.integer("FUSION_RASA_RATE_PER_S", 60, low=1),
-            offline_wait_h=reader.integer("FUSION_OFFLINE_WAIT_H", 72, low=0),
+            nudge_lease_s=reader.integer("FUSION_NUDGE_LEASE_S", 60, low=1),
+            nudge_retry_s=reader.integer("FUSION_NUDGE_RETRY_S", 30, low=1),
         )
 
 

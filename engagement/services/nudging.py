@@ -25,7 +25,6 @@ from engagement.storage import tables as t
 from engagement.storage.database import Database
 from engagement.storage.rewards import SqlRewards
 
-LEASE = timedelta(seconds=60)
 BUSY_RETRY = timedelta(minutes=5)
 OFFLINE_RETRY = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
@@ -51,6 +50,8 @@ class Dispatching:
     offline_retry: timedelta = OFFLINE_RETRY  # a web customer who is away, likewise
     concurrency: int = 8  # trigger_intent calls in flight, all Rasa servers together
     batch: int = 64  # deliveries claimed at once
+    lease: timedelta = timedelta(seconds=60)  # longer than a batch takes
+    retry: timedelta = timedelta(seconds=30)  # the first back-off when Rasa is down
 
 
 @dataclass
@@ -123,7 +124,7 @@ class NudgeService:
             for row in rows:
                 taken = await conn.execute(
                     sa.update(d).where((d.c.id == row.id) & claimable)
-                    .values(lease_until=now + LEASE, attempts=d.c.attempts + 1)
+                    .values(lease_until=now + self._pacing.lease, attempts=d.c.attempts + 1)
                 )  # fmt: skip
                 if taken.rowcount == 1:
                     claimed.append(row)
@@ -275,7 +276,7 @@ class NudgeService:
     def _retry(self, row: Any, now: datetime) -> tuple[str, dict[str, Any]]:
         if row.attempts + 1 >= MAX_ATTEMPTS:
             return "failed", {"status": "failed", "reason": "undeliverable", "lease_until": None}
-        backoff = timedelta(seconds=30 * 2**row.attempts)
+        backoff = self._pacing.retry * 2**row.attempts
         return "deferred", {"lease_until": None, "send_at": now + backoff}
 
     async def _record(self, sends: list[_Send], now: datetime) -> None:

@@ -108,6 +108,8 @@ def pacing_of(settings: Settings) -> Dispatching:
     return Dispatching(
         busy_retry=timedelta(seconds=max(1, settings.nudge_quiet_s)),
         concurrency=settings.nudge_concurrency * len(settings.rasa_urls),
+        lease=timedelta(seconds=settings.nudge_lease_s),
+        retry=timedelta(seconds=settings.nudge_retry_s),
     )
 
 
