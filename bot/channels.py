@@ -9,18 +9,26 @@ and stop customers from injecting arbitrary ``/intent{entities}`` payloads.
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import inspect
+import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
+import aiohttp
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput
-from sanic import Blueprint
+from sanic import Blueprint, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
+from sanic.response import HTTPResponse
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_MESSAGE_LENGTH = 1000
 MAX_SENDER_LENGTH = 128
@@ -84,9 +92,20 @@ class GuardedRestInput(RestInput):
 
 
 class GuardedSocketIOInput(SocketIOInput):
-    """socket.io: an over-long message gets a ``fusion_error`` event and never reaches NLU."""
+    """socket.io: an over-long message gets a ``fusion_error`` event and never reaches NLU.
+
+    It also knows who is connected: ``GET /webhooks/socketio/presence/<session>`` (with the
+    Rasa API token) tells the engagement service whether a nudge would reach anyone, and a
+    session that comes back is announced to it, so what waited is sent then."""
 
     max_message_length = DEFAULT_MAX_MESSAGE_LENGTH
+    presence_token: str | None = None
+    engagement_url: str | None = None
+    assistant_token: str | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._announcing: set[asyncio.Task[None]] = set()
 
     @classmethod
     def name(cls) -> str:
@@ -97,6 +116,10 @@ class GuardedSocketIOInput(SocketIOInput):
         channel = super().from_credentials(credentials)
         assert isinstance(channel, GuardedSocketIOInput)
         channel.max_message_length = _max_length(credentials)
+        options = credentials or {}
+        channel.presence_token = options.get("presence_token") or None
+        channel.engagement_url = (options.get("engagement_url") or "").rstrip("/") or None
+        channel.assistant_token = options.get("assistant_token") or None
         return channel
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
@@ -115,7 +138,41 @@ class GuardedSocketIOInput(SocketIOInput):
 
         blueprint = super().blueprint(guarded)
         self._join_session_rooms()
+        blueprint.add_route(self._presence, "/presence/<session_id:str>", methods=["GET"])
         return blueprint
+
+    async def _presence(self, request: Request, session_id: str) -> HTTPResponse:
+        token = request.args.get("token") or ""
+        if not self.presence_token or not hmac.compare_digest(
+            token.encode(), self.presence_token.encode()
+        ):
+            return response.json({"error": "the Rasa API token is required"}, status=401)
+        assert self.sio is not None
+        online = any(True for _ in self.sio.manager.get_participants(self.namespace, session_id))
+        return response.json({"online": online})
+
+    def _announce(self, session_id: str) -> None:
+        """Tells the engagement service this session is back (in the background: the
+        customer's session must not wait for it)."""
+        if not (self.engagement_url and self.assistant_token):
+            return
+        task = asyncio.create_task(self._came_back(session_id))
+        self._announcing.add(task)
+        task.add_done_callback(self._announcing.discard)
+
+    async def _came_back(self, session_id: str) -> None:
+        url = f"{self.engagement_url}/api/v1/conversations/{quote(session_id, safe='')}/back"
+        headers = {"Authorization": f"Bearer {self.assistant_token}"}
+        timeout = aiohttp.ClientTimeout(total=5)
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.post(url, headers=headers) as answer,
+            ):
+                if answer.status != 200:
+                    log.warning("the engagement service answered %s to %s", answer.status, url)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("could not tell the engagement service a session is back: %r", exc)
 
     def _join_session_rooms(self) -> None:
         """Rasa 3.6 calls ``sio.enter_room`` without awaiting it, and in python-socketio 5.10+
@@ -134,6 +191,8 @@ class GuardedSocketIOInput(SocketIOInput):
                 if inspect.isawaitable(entered):
                     await entered
             await sio.emit("session_confirm", data["session_id"], room=sid)
+            if self.session_persistence:
+                self._announce(str(data["session_id"]))
 
         sio.on("session_request", session_request, namespace=self.namespace)
 

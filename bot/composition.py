@@ -236,6 +236,8 @@ def rasa_config_values(settings: Settings) -> dict[str, str]:
         "FUSION_ACTION_TOKEN": settings.action_token or "",
         "FUSION_TRACKER_DB": str(settings.tracker_store_path),
         "FUSION_MAX_MESSAGE_LENGTH": str(settings.max_message_length),
+        "FUSION_RASA_TOKEN": settings.rasa_token or "",
+        "FUSION_ENGAGEMENT_URL": settings.engagement_url,
     }
 
 

@@ -67,12 +67,23 @@ class RasaConversations:
         events = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
         await self._call("POST", sender_id, "tracker/events", json=events)
 
-    async def state(self, sender_id: str) -> ConversationState:
+    async def state(self, sender_id: str, channel: str) -> ConversationState:
         """In a form, paused for a person, or active in the last few minutes, and the nudges
-        already shown (Rasa's tracker without its events: its slots say so)."""
+        already shown (Rasa's tracker without its events: its slots say so); on socket.io,
+        whether the customer is connected (our channel's presence route)."""
         tracker = await self._call("GET", sender_id, "tracker", params={"include_events": "NONE"})
         shown = frozenset((tracker.get("slots") or {}).get("nudges_shown") or ())
-        return ConversationState(busy=self._busy(tracker), shown=shown)
+        online = await self._online(sender_id) if channel == "socketio" else None
+        return ConversationState(busy=self._busy(tracker), shown=shown, online=online)
+
+    async def _online(self, sender_id: str) -> bool | None:
+        """None when the server cannot tell (an older channel, no token): the nudge goes."""
+        url = f"{self.server_of(sender_id)}/webhooks/socketio/presence/{quote(sender_id, safe='')}"
+        try:
+            answer = await self._request("GET", url, {}, None)
+        except ConversationsUnavailable:
+            return None
+        return bool(answer.get("online"))
 
     def _busy(self, tracker: dict[str, Any]) -> str | None:
         if (tracker.get("active_loop") or {}).get("name"):
@@ -97,7 +108,13 @@ class RasaConversations:
         json: dict[str, Any] | list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         url = f"{self.server_of(sender_id)}/conversations/{quote(sender_id, safe='')}/{path}"
-        query = {**(params or {}), **({"token": self._token} if self._token else {})}
+        return await self._request(method, url, params or {}, json)
+
+    async def _request(
+        self, method: str, url: str, params: dict[str, str],
+        json: dict[str, Any] | list[dict[str, Any]] | None,
+    ) -> dict[str, Any]:  # fmt: skip
+        query = {**params, **({"token": self._token} if self._token else {})}
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=TIMEOUT)
         try:

@@ -37,8 +37,9 @@ class Conversations(Protocol):
     async def erase(self, sender_ids: Sequence[str]) -> int:
         """Erases these conversations' history; how many stored events were erased."""
 
-    async def state(self, sender_id: str) -> ConversationState:
-        """Whether a nudge should wait, and which nudges the conversation already showed."""
+    async def state(self, sender_id: str, channel: str) -> ConversationState:
+        """Whether a nudge should wait, which nudges the conversation already showed, and
+        whether the customer is there (channels that can tell)."""
 
     async def close(self) -> None:
         """Releases its connections (the application is stopping)."""

@@ -81,6 +81,7 @@ class Settings:
         tokens = {
             "community_manager": self.community_manager_token,
             "marketer": self.marketer_token,
+            "assistant": self.action_token,
         }
         return {role: token for role, token in tokens.items() if token}
 

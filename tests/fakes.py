@@ -43,7 +43,7 @@ class RecordingConversations:
     async def erase(self, sender_ids) -> int:  # type: ignore[no-untyped-def]
         return 0
 
-    async def state(self, sender_id: str):  # type: ignore[no-untyped-def]
+    async def state(self, sender_id: str, channel: str):  # type: ignore[no-untyped-def]
         from engagement.ports import ConversationState
 
         self._check()

@@ -18,10 +18,15 @@ from engagement.storage.database import Database
 
 
 class CampaignResults:
-    def __init__(self, db: Database, clock: Clock, campaigns: CampaignService) -> None:
+    """``sends_per_s``: what the Rasa servers take together (for the expected duration)."""
+
+    def __init__(
+        self, db: Database, clock: Clock, campaigns: CampaignService, sends_per_s: float = 60.0
+    ) -> None:
         self._db = db
         self._clock = clock
         self._campaigns = campaigns
+        self._sends_per_s = sends_per_s
 
     async def results(self, campaign_id: str) -> dict[str, Any]:
         campaign = await self._campaigns.get(campaign_id)
@@ -33,15 +38,28 @@ class CampaignResults:
                 .where(d.c.campaign_id == campaign_id).group_by(d.c.status, d.c.reason)
             )  # fmt: skip
             counts = [(status, reason, n) for status, reason, n in rows]
+            answered = await conn.scalar(sa.select(sa.func.count()).where(
+                (d.c.campaign_id == campaign_id) & d.c.answered_at.is_not(None)
+            ))  # fmt: skip
+            due = await conn.scalar(sa.select(sa.func.count()).where(
+                (d.c.campaign_id == campaign_id) & (d.c.status == "pending")
+                & (d.c.send_at <= self._clock.now())
+            ))  # fmt: skip
         by_status: Counter[str] = Counter()
         skipped: Counter[str] = Counter()
+        waiting: Counter[str] = Counter()
         for status, reason, n in counts:
             by_status[status] += n
             if status == "skipped":
                 skipped[reason] += n
+            elif status == "pending":
+                waiting[reason] += n
         achieved = await self._outcome(campaign_id, timedelta(days=spec.window_days))
         return {
             "by_status": dict(by_status), "skipped_by_reason": dict(skipped),
+            "pending_by_reason": dict(waiting), "answered": int(answered or 0),
+            # the nudges due now, at the rate the Rasa servers take them
+            "expected_duration_s": round(int(due or 0) / self._sends_per_s, 1),
             "conversion": {
                 "window_days": spec.window_days,
                 "sent": _group(achieved.sent), "held_out": _group(achieved.held_out),

@@ -104,6 +104,18 @@ class NudgeService:
         return Dispatched(outcomes.count("sent"), outcomes.count("deferred"),
                           outcomes.count("failed"), outcomes.count("skipped"))  # fmt: skip
 
+    async def came_back(self, sender_id: str) -> int:
+        """The customer is back on a channel that knew they were away: what waited for them
+        is due now (the dispatcher shows it at its next tick)."""
+        d = t.deliveries
+        async with self._db.begin() as conn:
+            result = await conn.execute(
+                sa.update(d).where((d.c.sender_id == sender_id) & (d.c.status == "pending")
+                                   & (d.c.reason == "offline"))
+                .values(send_at=self._clock.now())
+            )  # fmt: skip
+        return int(result.rowcount or 0)
+
     async def _claim(self) -> list[Any]:
         """Takes up to a batch of due deliveries of running campaigns: a lease that a
         crashed dispatcher lets expire."""
@@ -249,7 +261,7 @@ class NudgeService:
         row = send.row
         key = f"{row.run_id}:{row.id}"
         try:
-            state = await self._conversations.state(row.sender_id)
+            state = await self._conversations.state(row.sender_id, send.channel)
             if key in state.shown:  # an earlier attempt arrived; its answer got lost
                 send.outcome, send.changes = "sent", self._sent(send, now)
                 return

@@ -39,6 +39,7 @@ from engagement.web.keys import (
     CUSTOMER_VIEW,
     DATABASE,
     HANDOFFS,
+    NUDGES,
     PRIVACY,
     REFERRALS,
     REWARDS,
@@ -84,7 +85,9 @@ def create_app(
     jobs: dict[str, tuple[Job, int]] = {"expire_points": (expiry.run, settings.expiry_interval_s)}
     guards = guards_of(settings)
     app[CAMPAIGNS] = CampaignService(db, clock, rules, guards)
-    app[CAMPAIGN_RESULTS] = CampaignResults(db, clock, app[CAMPAIGNS])
+    app[CAMPAIGN_RESULTS] = CampaignResults(
+        db, clock, app[CAMPAIGNS], settings.rasa_rate_per_s * len(settings.rasa_urls)
+    )
     jobs["review_campaigns"] = (app[CAMPAIGN_RESULTS].review, max(60, settings.nudge_interval_s))
     if conversations is not None:
         app[CONVERSATIONS] = conversations
@@ -94,6 +97,7 @@ def create_app(
             settings.erasure_interval_s,
         )
         nudges = NudgeService(db, clock, rules, guards, conversations, pacing_of(settings))
+        app[NUDGES] = nudges
         jobs["plan_campaigns"] = (nudges.plan_due, settings.nudge_interval_s)
         jobs["dispatch_nudges"] = (nudges.dispatch, settings.nudge_interval_s)
     app[SCHEDULER] = build_scheduler(jobs)
@@ -149,6 +153,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/api/v1/campaigns/{id}/results", campaigns.results)
     router.add_post("/api/v1/campaigns/{id}/test-send", campaigns.test_send)
     router.add_post("/api/v1/campaigns/{id}/{action}", campaigns.change)
+    router.add_post("/api/v1/conversations/{sender}/back", campaigns.came_back)
 
 
 def _closing(conversations: Conversations) -> Callable[[web.Application], AsyncIterator[None]]:

@@ -20,6 +20,7 @@ class Role(str, Enum):
     ADMIN = "admin"
     COMMUNITY_MANAGER = "community_manager"
     MARKETER = "marketer"
+    ASSISTANT = "assistant"  # Rasa and the action server (FUSION_ACTION_TOKEN)
 
 
 class Unauthenticated(Exception):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
 
 from aiohttp import web
 
 from engagement.commerce import InvalidField
 from engagement.web.auth import Role, caller, requires
-from engagement.web.keys import CAMPAIGN_RESULTS, CAMPAIGNS, CONVERSATIONS
+from engagement.web.keys import CAMPAIGN_RESULTS, CAMPAIGNS, CONVERSATIONS, NUDGES, SCHEDULER
 
 ACTIONS = ("schedule", "pause", "resume", "archive")
 
@@ -85,3 +86,16 @@ async def test_send(request: web.Request) -> web.Response:
     sender, channel, text = await request.app[CAMPAIGNS].test_message(campaign_id, customer_id)
     await conversations.nudge(sender, channel, text, f"test:{uuid.uuid4().hex}")
     return web.json_response({"sent_to": sender, "channel": channel, "text": text})
+
+
+@requires(Role.ASSISTANT)
+async def came_back(request: web.Request) -> web.Response:
+    """The socket.io channel says a customer reconnected: what waited is sent now."""
+    if NUDGES not in request.app:
+        raise web.HTTPServiceUnavailable(reason="nudges need the Rasa server")
+    due = await request.app[NUDGES].came_back(request.match_info["sender"])
+    if due:
+        job = request.app[SCHEDULER].get_job("dispatch_nudges")
+        if job is not None:
+            job.modify(next_run_time=datetime.now(timezone.utc))
+    return web.json_response({"due": due})

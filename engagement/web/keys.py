@@ -13,6 +13,7 @@ from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
 from engagement.services.customer_view import CustomerView
 from engagement.services.handoffs import HandoffService
+from engagement.services.nudging import NudgeService
 from engagement.services.privacy import PrivacyService
 from engagement.services.referrals import ReferralService
 from engagement.services.rewards import RewardsService
@@ -35,3 +36,4 @@ PRIVACY = web.AppKey("privacy", PrivacyService)
 CONVERSATIONS: web.AppKey[Conversations] = web.AppKey("conversations", Conversations)  # type: ignore[type-abstract]
 CAMPAIGNS = web.AppKey("campaigns", CampaignService)
 CAMPAIGN_RESULTS = web.AppKey("campaign_results", CampaignResults)
+NUDGES = web.AppKey("nudges", NudgeService)

@@ -211,6 +211,16 @@ DOCUMENT: dict[str, Any] = {
                 errors=("401", "403", "404", "409"),
             ),
         },  # fmt: skip
+        "/api/v1/conversations/{sender}/back": {
+            "post": _op(
+                "the assistant's channel: this customer reconnected; nudges that waited "
+                "for them are due now ({due})",
+                security=_ADMIN,
+                params=[{"name": "sender", "in": "path", "required": True,
+                         "schema": {"type": "string"}}],
+                errors=("401", "403", "503"),
+            ),
+        },  # fmt: skip
         "/api/v1/customers/{id}/export": {
             "get": _op(
                 "everything kept about the customer (GDPR access); admin role only",

@@ -359,3 +359,31 @@ async def test_a_nudge_that_cannot_go_out_within_the_campaign_window_expires(
     clock.advance(days=3)
     assert (await service.dispatch()).skipped == 2
     assert (await results_of(client, campaign))["skipped_by_reason"]["expired"] == 2
+
+
+async def test_a_web_customer_who_is_away_gets_the_nudge_when_they_come_back(
+    client, database, clock, rasa
+) -> None:
+    await customers(database, clock)
+    campaign = await create(client)
+    await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
+    service = nudges(database, clock, rasa)
+    await service.plan_due()
+    rasa.offline.add("lea")
+    assert (await service.dispatch()).sent == 1
+    assert (await results_of(client, campaign))["pending_by_reason"] == {"offline": 1}
+    clock.advance(seconds=30)
+    assert (await service.dispatch()).sent == 0, "not due again yet"
+    rasa.offline.clear()
+    assistant = {"Authorization": f"Bearer {client.settings.action_token}"}
+    back = await client.post("/api/v1/conversations/lea/back", headers=assistant)
+    assert (back.status, await back.json()) == (200, {"due": 1})
+    for _ in range(50):  # the service's own dispatcher runs at once, not at its next tick
+        if len(rasa.nudges) == 2:
+            break
+        await asyncio.sleep(0.1)
+    assert sorted(s for s, *_ in rasa.nudges) == ["lea", "tom"]
+    marketer = await client.post("/api/v1/conversations/lea/back", headers=admin(client))
+    assert marketer.status == 200, "admin may too"
+    stranger = {"Authorization": "Bearer not-a-known-token-at-all"}
+    assert (await client.post("/api/v1/conversations/lea/back", headers=stranger)).status == 401
