@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from engagement.commerce import InvalidField
@@ -45,10 +45,15 @@ def check_template(environment: SandboxedEnvironment, text: Any, field: str) -> 
     return text
 
 
-def render(environment: SandboxedEnvironment, text: str, values: Mapping[str, Any]) -> str:
+def render(
+    environment: SandboxedEnvironment, text: str | Template, values: Mapping[str, Any]
+) -> str:
+    """``text`` may be compiled already (``environment.from_string``): a campaign's message
+    is compiled once per batch, not once per customer."""
     present = {key: value for key, value in values.items() if value is not None and value != ""}
+    template = environment.from_string(text) if isinstance(text, str) else text
     try:
-        return environment.from_string(text).render(**present).strip()
+        return template.render(**present).strip()
     except UndefinedError as exc:
         raise MissingData(str(exc.message or "a value is missing")) from None
 

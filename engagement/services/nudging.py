@@ -5,6 +5,7 @@ engagement service sends nothing twice."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -118,7 +119,7 @@ class NudgeService:
 
     async def _claim(self) -> list[Any]:
         """Takes up to a batch of due deliveries of running campaigns: a lease that a
-        crashed dispatcher lets expire."""
+        crashed dispatcher lets expire. The rows come back as claimed (attempts counted)."""
         now = self._clock.now()
         d, c = t.deliveries, t.campaigns
         held = sa.select(c.c.id).where(c.c.status.in_((PAUSED, ARCHIVED)))
@@ -127,20 +128,21 @@ class NudgeService:
             & (d.c.send_at <= now)
             & (d.c.lease_until.is_(None) | (d.c.lease_until < now))
         )
-        claimed = []
+        claim = uuid.uuid4().hex
         async with self._db.begin() as conn:
-            rows = list(await conn.execute(
-                sa.select(d).where(claimable & d.c.campaign_id.not_in(held))
+            candidates = (
+                sa.select(d.c.id).where(claimable & d.c.campaign_id.not_in(held))
                 .order_by(d.c.send_at).limit(self._pacing.batch)
-            ))  # fmt: skip
-            for row in rows:
-                taken = await conn.execute(
-                    sa.update(d).where((d.c.id == row.id) & claimable)
-                    .values(lease_until=now + self._pacing.lease, attempts=d.c.attempts + 1)
-                )  # fmt: skip
-                if taken.rowcount == 1:
-                    claimed.append(row)
-        return claimed
+            )  # fmt: skip
+            # the condition is checked again row by row as it is written: another dispatcher
+            # that took a row meanwhile keeps it
+            await conn.execute(
+                sa.update(d).where(d.c.id.in_(candidates.scalar_subquery()) & claimable)
+                .values(lease_until=now + self._pacing.lease, attempts=d.c.attempts + 1,
+                        claim=claim)
+                .execution_options(synchronize_session=False)
+            )  # fmt: skip
+            return list(await conn.execute(sa.select(d).where(d.c.claim == claim)))
 
     async def _prepare(self, sends: list[_Send], now: datetime) -> None:
         """Whatever may have changed since planning is checked again at send time."""
@@ -164,6 +166,7 @@ class NudgeService:
             self._db, now, [send.row.customer_id for send in sends]
         )}  # fmt: skip
         environment = new_environment()
+        compiled: dict[tuple[str, str], Any] = {}
         for send in sends:
             row, spec = send.row, specs.get(send.row.campaign_id)
             customer = customers.get(row.customer_id)
@@ -181,7 +184,10 @@ class NudgeService:
                 value = f"{template.value:g}{' %' if template.kind == 'percent' else ' €'}"
             values = {**template_values(customer, code), "coupon_value": value}
             try:
-                send.text = render(environment, spec.messages[row.language], values)
+                key = (row.campaign_id, row.language)
+                if key not in compiled:
+                    compiled[key] = environment.from_string(spec.messages[row.language])
+                send.text = render(environment, compiled[key], values)
             except MissingData as exc:
                 send.changes = {"status": "skipped", "reason": f"missing_data: {exc}"[:64],
                                 "lease_until": None}  # fmt: skip
@@ -190,7 +196,7 @@ class NudgeService:
                 # waits, paused with its campaign, for a marketer to raise the budget
                 send.text, send.outcome = None, "deferred"
                 send.changes = {"reason": "budget_spent", "lease_until": None,
-                                "attempts": row.attempts}  # fmt: skip
+                                "attempts": row.attempts - 1}  # fmt: skip
 
     def _stale(
         self, send: _Send, spec: CampaignSpec | None, customer: CustomerSnapshot | None,
@@ -271,7 +277,7 @@ class NudgeService:
                 send.changes = {
                     "lease_until": None,
                     "send_at": now + wait,
-                    "attempts": row.attempts,
+                    "attempts": row.attempts - 1,
                     "reason": state.busy or "offline",
                 }
                 return
@@ -286,23 +292,33 @@ class NudgeService:
                 "channel": send.channel}  # fmt: skip
 
     def _retry(self, row: Any, now: datetime) -> tuple[str, dict[str, Any]]:
-        if row.attempts + 1 >= MAX_ATTEMPTS:
+        if row.attempts >= MAX_ATTEMPTS:
             return "failed", {"status": "failed", "reason": "undeliverable", "lease_until": None}
-        backoff = self._pacing.retry * 2**row.attempts
+        backoff = self._pacing.retry * 2 ** (row.attempts - 1)
         return "deferred", {"lease_until": None, "send_at": now + backoff}
 
     async def _record(self, sends: list[_Send], now: datetime) -> None:
-        """Every outcome of the batch in one transaction; the points of a sent nudge with it.
-        Only rows still under this dispatcher's lease are written."""
+        """Every outcome of the batch in one transaction, one statement per kind of change;
+        the points of a sent nudge with it. Only rows this dispatch still holds are written."""
         d = t.deliveries
+        kinds: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for send in sends:
+            changes = {**send.changes, "claim": None}
+            kinds.setdefault(tuple(sorted(changes)), []).append(
+                {**{f"new_{key}": value for key, value in changes.items()},
+                 "delivery": send.row.id, "held_by": send.row.claim}
+            )  # fmt: skip
         async with self._db.begin() as conn:
+            for keys, rows in kinds.items():
+                statement = (
+                    sa.update(d)
+                    .where((d.c.id == sa.bindparam("delivery")) & (d.c.status == "pending")
+                           & (d.c.claim == sa.bindparam("held_by")))
+                    .values({key: sa.bindparam(f"new_{key}") for key in keys})
+                )  # fmt: skip
+                await conn.execute(statement, rows)
             rewards = SqlRewards(conn)
             for send in sends:
-                if not send.changes:
-                    continue
-                await conn.execute(sa.update(d).where(
-                    (d.c.id == send.row.id) & (d.c.status == "pending")
-                ).values(**send.changes))  # fmt: skip
                 if send.outcome == "sent" and send.points:
                     await rewards.add_points(
                         customer_id=send.row.customer_id, points=send.points, kind="award",

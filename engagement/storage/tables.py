@@ -90,6 +90,8 @@ events = sa.Table(
     sa.Column("payload", sa.JSON, nullable=False),
     sa.Index("ix_events_customer_type", "customer_id", "type"),
     sa.Index("ix_events_occurred_at", "occurred_at"),
+    # what after_event campaigns scan at every tick (the events received since the last)
+    sa.Index("ix_events_type_received", "type", "received_at"),
 )
 
 orders = sa.Table(
@@ -394,6 +396,7 @@ deliveries = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("answered_at", UtcDateTime(), nullable=True),  # the customer wrote back
     sa.Column("points", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("claim", sa.String(32), nullable=True),  # which dispatch holds the lease
     sa.UniqueConstraint("run_id", "customer_id", name="uq_delivery_run_customer"),
     sa.Index("ix_deliveries_due", "status", "send_at"),
     sa.Index("ix_deliveries_customer", "customer_id", "sent_at"),

@@ -1,5 +1,5 @@
-"""campaign budgets (coupons and points handed out), answered deliveries and the Rasa
-server that took each one, the hours customers write at
+"""campaign budgets (coupons and points handed out), answered deliveries, the claim that
+holds a delivery, the hours customers write at
 
 Revision ID: 0006
 Revises: 0005
@@ -24,6 +24,7 @@ def upgrade() -> None:
     with op.batch_alter_table("deliveries") as batch:
         batch.add_column(sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("points", sa.Integer, nullable=False, server_default="0"))
+        batch.add_column(sa.Column("claim", sa.String(32), nullable=True))
     op.create_index("ix_deliveries_sender", "deliveries", ["sender_id", "sent_at"])
     op.create_table(
         "customer_activity",
@@ -37,6 +38,7 @@ def downgrade() -> None:
     op.drop_table("customer_activity")
     op.drop_index("ix_deliveries_sender", "deliveries")
     with op.batch_alter_table("deliveries") as batch:
+        batch.drop_column("claim")
         batch.drop_column("points")
         batch.drop_column("answered_at")
     with op.batch_alter_table("campaigns") as batch:
