@@ -138,7 +138,12 @@ class GuardedSocketIOInput(SocketIOInput):
 
         blueprint = super().blueprint(guarded)
         self._join_session_rooms()
-        blueprint.add_route(self._presence, "/presence/<session_id:str>", methods=["GET"])
+
+        # Sanic marks route handlers with attributes: a plain function, not a bound method
+        async def presence(request: Request, session_id: str) -> HTTPResponse:
+            return await self._presence(request, session_id)
+
+        blueprint.add_route(presence, "/presence/<session_id:str>", methods=["GET"])
         return blueprint
 
     async def _presence(self, request: Request, session_id: str) -> HTTPResponse:
