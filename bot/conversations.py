@@ -7,6 +7,9 @@ same server (a stable hash of its id), so its turns never race across servers.""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import json
 import time
 import zlib
 from collections.abc import Sequence
@@ -15,13 +18,18 @@ from urllib.parse import quote
 
 import aiohttp
 import sqlalchemy as sa
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from engagement.ports import ConversationState, ConversationsUnavailable
 from engagement.settings import Settings
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
+# Rasa's SQL tracker store table (rasa/core/tracker_store.py, SQLEvent), read as it is
+_EVENTS = sa.table(
+    "events", sa.column("id"), sa.column("sender_id"), sa.column("type_name"),
+    sa.column("timestamp"), sa.column("data"),
+)  # fmt: skip
 NUDGE_INTENT = "EXTERNAL_nudge"
 # a conversation that moved less than this ago is not interrupted by a nudge
 QUIET_BEFORE_NUDGE_S = 180
@@ -39,6 +47,7 @@ class RasaConversations:
         self._token = token
         self._tracker_db_url = tracker_db_url
         self._session: aiohttp.ClientSession | None = None
+        self._engine: AsyncEngine | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RasaConversations:
@@ -60,6 +69,9 @@ class RasaConversations:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
 
     async def resume(self, sender_id: str) -> None:
         # ``action_listen`` closes the turn that was paused (the customer may have written
@@ -67,14 +79,85 @@ class RasaConversations:
         events = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
         await self._call("POST", sender_id, "tracker/events", json=events)
 
-    async def state(self, sender_id: str, channel: str) -> ConversationState:
-        """In a form, paused for a person, or active in the last few minutes, and the nudges
-        already shown (Rasa's tracker without its events: its slots say so); on socket.io,
-        whether the customer is connected (our channel's presence route)."""
+    async def states(
+        self, conversations: Sequence[tuple[str, str]]
+    ) -> dict[str, ConversationState]:
+        """Read from the SQL tracker store in two queries for the whole batch (asking Rasa's
+        API for each tracker would cost Rasa nearly a turn per nudge), or over the API when
+        there is no SQL store; socket.io presence is asked of our channel."""
+        senders = list(dict.fromkeys(sender for sender, _ in conversations))
+        if not senders:
+            return {}
+        if self._tracker_db_url:
+            found = await self._states_from_store(senders)
+        else:
+            found = {sender: await self._state_over_api(sender) for sender in senders}
+        web = [sender for sender, channel in conversations if channel == "socketio"]
+        for sender, online in zip(web, await asyncio.gather(*map(self._online, web)), strict=False):
+            found[sender] = dataclasses.replace(found[sender], online=online)
+        return found
+
+    async def _state_over_api(self, sender_id: str) -> ConversationState:
         tracker = await self._call("GET", sender_id, "tracker", params={"include_events": "NONE"})
         shown = frozenset((tracker.get("slots") or {}).get("nudges_shown") or ())
-        online = await self._online(sender_id) if channel == "socketio" else None
-        return ConversationState(busy=self._busy(tracker), shown=shown, online=online)
+        return ConversationState(busy=self._busy(tracker), shown=shown)
+
+    async def _states_from_store(self, senders: list[str]) -> dict[str, ConversationState]:
+        e = _EVENTS
+        latest_of_each_type = (
+            sa.select(sa.func.max(e.c.id)).where(e.c.sender_id.in_(senders))
+            .group_by(e.c.sender_id, e.c.type_name)
+        )  # fmt: skip
+        latest_shown = (
+            sa.select(sa.func.max(e.c.id))
+            .where(e.c.sender_id.in_(senders), e.c.type_name == "slot",
+                   e.c.data.like('%"nudges_shown"%'))
+            .group_by(e.c.sender_id)
+        )  # fmt: skip
+        try:
+            async with self._tracker_store().connect() as conn:
+                rows = list(await conn.execute(sa.select(e).where(
+                    e.c.id.in_(latest_of_each_type) | e.c.id.in_(latest_shown)
+                )))  # fmt: skip
+        except OperationalError as exc:
+            if "no such table" in str(exc):
+                return {sender: ConversationState() for sender in senders}
+            raise ConversationsUnavailable(f"the tracker store is unreachable: {exc}") from None
+        except (OSError, SQLAlchemyError) as exc:
+            raise ConversationsUnavailable(f"the tracker store is unreachable: {exc}") from None
+        latest: dict[str, dict[str, Any]] = {sender: {} for sender in senders}
+        for row in rows:
+            kinds = latest[row.sender_id]
+            shown = row.type_name == "slot" and '"nudges_shown"' in (row.data or "")
+            if shown and row.id >= kinds.get("shown", (0, None))[0]:
+                kinds["shown"] = (row.id, row)
+            if row.id >= kinds.get(row.type_name, (0, None))[0]:
+                kinds[row.type_name] = (row.id, row)
+        return {sender: self._state_from_events(kinds) for sender, kinds in latest.items()}
+
+    def _state_from_events(self, kinds: dict[str, tuple[int, Any]]) -> ConversationState:
+        """A session start resets the tracker (no form, no pause); after it, the latest
+        ``active_loop`` event says whether a form runs and ``pause``/``resume`` whether a
+        person has the conversation."""
+
+        def after_start(kind: str) -> Any:
+            found = kinds.get(kind)
+            start = kinds.get("session_started", (0, None))[0]
+            return found[1] if found and found[0] > start else None
+
+        busy = None
+        loop = after_start("active_loop")
+        if loop is not None and (_json(loop.data).get("name")):
+            busy = "in_form"
+        pause, resume = after_start("pause"), after_start("resume")
+        if busy is None and pause is not None and (resume is None or resume.id < pause.id):
+            busy = "handoff"
+        moments = [row.timestamp for _, row in kinds.values() if row.timestamp]
+        if busy is None and moments and time.time() - max(moments) < self._quiet_before_nudge_s:
+            busy = "recent_message"
+        shown_row = kinds.get("shown", (0, None))[1]
+        shown = frozenset(_json(shown_row.data).get("value") or ()) if shown_row else frozenset()
+        return ConversationState(busy=busy, shown=shown)
 
     async def _online(self, sender_id: str) -> bool | None:
         """None when the server cannot tell (an older channel, no token): the nudge goes."""
@@ -126,10 +209,15 @@ class RasaConversations:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise ConversationsUnavailable(f"Rasa is unreachable: {exc!r}") from None
 
+    def _tracker_store(self) -> AsyncEngine:
+        if self._engine is None:
+            options = {"timeout": 30} if self._tracker_db_url.startswith("sqlite") else {}
+            self._engine = create_async_engine(self._tracker_db_url, connect_args=options)
+        return self._engine
+
     async def erase(self, sender_ids: Sequence[str]) -> int:
-        engine = create_async_engine(self._tracker_db_url, connect_args={"timeout": 30})
         try:
-            async with engine.begin() as conn:
+            async with self._tracker_store().begin() as conn:
                 result = await conn.execute(
                     sa.text("DELETE FROM events WHERE sender_id IN :ids").bindparams(
                         sa.bindparam("ids", expanding=True)
@@ -140,6 +228,12 @@ class RasaConversations:
             if "no such table" in str(exc):
                 return 0  # no conversation was ever stored
             raise
-        finally:
-            await engine.dispose()
         return int(result.rowcount or 0)
+
+
+def _json(data: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(data or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

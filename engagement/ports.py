@@ -37,9 +37,11 @@ class Conversations(Protocol):
     async def erase(self, sender_ids: Sequence[str]) -> int:
         """Erases these conversations' history; how many stored events were erased."""
 
-    async def state(self, sender_id: str, channel: str) -> ConversationState:
-        """Whether a nudge should wait, which nudges the conversation already showed, and
-        whether the customer is there (channels that can tell)."""
+    async def states(
+        self, conversations: Sequence[tuple[str, str]]
+    ) -> dict[str, ConversationState]:
+        """For each (conversation, channel): whether a nudge should wait, which nudges it
+        already showed, and whether the customer is there (channels that can tell)."""
 
     async def close(self) -> None:
         """Releases its connections (the application is stopping)."""

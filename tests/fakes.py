@@ -43,15 +43,18 @@ class RecordingConversations:
     async def erase(self, sender_ids) -> int:  # type: ignore[no-untyped-def]
         return 0
 
-    async def state(self, sender_id: str, channel: str):  # type: ignore[no-untyped-def]
+    async def states(self, conversations):  # type: ignore[no-untyped-def]
         from engagement.ports import ConversationState
 
         self._check()
-        shown = frozenset(key for sender, _, _, key in self.nudges if sender == sender_id)
-        return ConversationState(
-            busy=self.busy_senders.get(sender_id), shown=shown,
-            online=None if sender_id not in self.offline else False,
-        )  # fmt: skip
+        return {
+            sender_id: ConversationState(
+                busy=self.busy_senders.get(sender_id),
+                shown=frozenset(key for s, _, _, key in self.nudges if s == sender_id),
+                online=None if sender_id not in self.offline else False,
+            )
+            for sender_id, _ in conversations
+        }
 
     async def close(self) -> None:
         self.closed = True

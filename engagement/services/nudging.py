@@ -16,7 +16,7 @@ from engagement.nudges.audience import CustomerSnapshot
 from engagement.nudges.campaigns import CampaignSpec, parse_campaign
 from engagement.nudges.planning import Guards
 from engagement.nudges.templates import MissingData, new_environment, render
-from engagement.ports import Clock, Conversations, ConversationsUnavailable
+from engagement.ports import Clock, Conversations, ConversationState, ConversationsUnavailable
 from engagement.rewards import new_coupon_code
 from engagement.services.campaigns import ARCHIVED, DONE, PAUSED, SCHEDULED, template_values
 from engagement.services.planner import CampaignPlanner, Planned
@@ -29,6 +29,7 @@ from engagement.storage.rewards import SqlRewards
 BUSY_RETRY = timedelta(minutes=5)
 OFFLINE_RETRY = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
+IDLE = ConversationState()
 
 
 @dataclass(frozen=True)
@@ -93,13 +94,22 @@ class NudgeService:
             return Dispatched(0, 0, 0)
         now = self._clock.now()
         await self._prepare(sends, now)
+        ready = [send for send in sends if send.text is not None]
+        try:
+            states = await self._conversations.states(
+                [(send.row.sender_id, send.channel) for send in ready]
+            )
+        except ConversationsUnavailable:
+            for send in ready:
+                send.outcome, send.changes = self._retry(send.row, now)
+            ready, states = [], {}
         gate = asyncio.Semaphore(self._pacing.concurrency)
 
         async def deliver(send: _Send) -> None:
             async with gate:
-                await self._deliver(send, now)
+                await self._deliver(send, states.get(send.row.sender_id, IDLE), now)
 
-        await asyncio.gather(*(deliver(send) for send in sends if send.text is not None))
+        await asyncio.gather(*(deliver(send) for send in ready))
         await self._record(sends, now)
         outcomes = [send.outcome for send in sends]
         return Dispatched(outcomes.count("sent"), outcomes.count("deferred"),
@@ -263,11 +273,10 @@ class NudgeService:
         send.points = points or row.points
         return True
 
-    async def _deliver(self, send: _Send, now: datetime) -> None:
+    async def _deliver(self, send: _Send, state: ConversationState, now: datetime) -> None:
         row = send.row
         key = f"{row.run_id}:{row.id}"
         try:
-            state = await self._conversations.state(row.sender_id, send.channel)
             if key in state.shown:  # an earlier attempt arrived; its answer got lost
                 send.outcome, send.changes = "sent", self._sent(send, now)
                 return
