@@ -153,7 +153,8 @@ class GuardedSocketIOInput(SocketIOInput):
         ):
             return response.json({"error": "the Rasa API token is required"}, status=401)
         assert self.sio is not None
-        online = any(True for _ in self.sio.manager.get_participants(self.namespace, session_id))
+        namespace = self.namespace or "/"  # socket.io's default namespace
+        online = any(True for _ in self.sio.manager.get_participants(namespace, session_id))
         return response.json({"online": online})
 
     def _announce(self, session_id: str) -> None:

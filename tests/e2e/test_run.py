@@ -327,7 +327,33 @@ async def _campaign_over_socketio(fusion: Fusion, customer: str, campaign: dict)
         results = await asyncio.to_thread(
             admin, fusion, "GET", f"/api/v1/campaigns/{created.json()['id']}/results"
         )
-        assert results.json()["by_status"] == {"sent": 1}
+        assert (results.json()["by_status"], results.json()["answered"]) == ({"sent": 1}, 1)
+    finally:
+        await client.disconnect()
+    # away: the next nudge waits for the customer, and comes as they reconnect
+    away = {**campaign, "name": "e2e away", "class": "service",
+            "messages": {"fr": "Votre colis arrive demain !", "en": "Your parcel comes tomorrow!"},
+            "schedule": {"once": datetime.now(timezone.utc).isoformat()}}  # fmt: skip
+    created = await asyncio.to_thread(admin, fusion, "POST", "/api/v1/campaigns", json=away)
+    await asyncio.to_thread(
+        admin, fusion, "POST", f"/api/v1/campaigns/{created.json()['id']}/schedule"
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        results = await asyncio.to_thread(
+            admin, fusion, "GET", f"/api/v1/campaigns/{created.json()['id']}/results"
+        )
+        if results.json()["pending_by_reason"] == {"offline": 1}:
+            break
+        await asyncio.sleep(0.5)
+    assert results.json()["pending_by_reason"] == {"offline": 1}, results.json()
+    client = socketio.AsyncClient()
+    said = asyncio.Queue()
+    client.on("bot_uttered", lambda data: said.put_nowait(data.get("text", "")))
+    await client.connect(fusion.rasa, socketio_path="/socket.io", transports=["polling"])
+    try:
+        await client.emit("session_request", {"session_id": customer})
+        assert "demain" in await _next_containing(said, "Votre colis", 30)
     finally:
         await client.disconnect()
 

@@ -1,0 +1,182 @@
+"""Faults during a campaign, with real processes: the Rasa server, our action server and two
+engagement services on one SQLite database. One engagement service is killed (-9) in the
+middle of the dispatch and started again; Rasa is killed and comes back a few seconds
+later. Afterwards every customer saw the nudge exactly once, as Rasa's own tracker store
+records it, and no delivery is left behind."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from bot.cli import rasa_command
+from bot.composition import PROJECT_DIR, load_settings
+from engagement.storage import tables as t
+from tests.conftest import TEST_TOKENS
+from tests.e2e.test_run import free_port
+
+pytestmark = pytest.mark.slow
+
+CUSTOMERS = 240
+NUDGE = "Votre avis compte : dites-nous tout !"
+
+
+class Processes:
+    """Each process in its own group, so that a kill takes its children too."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env = env
+        self.logs = logs
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
+        log = (self.logs / f"{name}.log").open("ab")
+        self.running[name] = subprocess.Popen(
+            argv, cwd=PROJECT_DIR, env=env or self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        process = self.running.pop(name)
+        if process.poll() is None:
+            os.killpg(process.pid, sig)
+        process.wait(timeout=60)
+
+    def stop_all(self) -> None:
+        for name in list(self.running):
+            self.kill(name, signal.SIGTERM)
+
+
+def wait_until(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except (requests.ConnectionError, sqlite3.OperationalError):
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def up(url: str) -> bool:
+    return requests.get(url, timeout=5).status_code == 200
+
+
+@pytest.fixture
+def stack(trained_model: Path, tmp_path: Path) -> Iterator[tuple[Processes, dict[str, str]]]:
+    env = {
+        **os.environ, **TEST_TOKENS, "FUSION_DATA_DIR": str(tmp_path),
+        "FUSION_RASA_PORT": str(free_port()), "FUSION_ACTION_PORT": str(free_port()),
+        "FUSION_ENGAGEMENT_PORT": str(free_port()), "RASA_TELEMETRY_ENABLED": "false",
+        "FUSION_NUDGE_INTERVAL_S": "1", "FUSION_NUDGE_QUIET_S": "0",
+        "FUSION_QUIET_HOURS": "00:00-00:00", "FUSION_NUDGE_LEASE_S": "5",
+        "FUSION_NUDGE_RETRY_S": "4", "FUSION_NUDGE_CONCURRENCY": "2",
+        "PYTHONPATH": str(PROJECT_DIR),
+    }  # fmt: skip
+    subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=PROJECT_DIR, env=env,
+                   check=True, capture_output=True)  # fmt: skip
+    processes = Processes(env, tmp_path)
+    settings = load_settings(env)
+    processes.start("rasa", rasa_command(settings, trained_model))
+    processes.start("actions", [sys.executable, "-m", "bot", "actions"])
+    second = {**env, "FUSION_ENGAGEMENT_PORT": str(free_port())}
+    env["SECOND_ENGAGEMENT_URL"] = f"http://127.0.0.1:{second['FUSION_ENGAGEMENT_PORT']}"
+    env["MODEL"] = str(trained_model)
+    try:
+        yield processes, env
+    finally:
+        processes.stop_all()
+
+
+def seed(database: Path) -> None:
+    """Customers who chatted over REST once (the registry knows their conversation)."""
+    now = datetime.now(timezone.utc)
+    engine = sa.create_engine(f"sqlite:///{database}")
+    ids = [f"c{n:04d}" for n in range(CUSTOMERS)]
+    with engine.begin() as conn:
+        conn.execute(sa.insert(t.customers), [
+            {"id": i, "stage": "choice", "language": "fr", "created_at": now, "updated_at": now}
+            for i in ids
+        ])  # fmt: skip
+        conn.execute(sa.insert(t.conversation_channels), [
+            {"sender_id": i, "customer_id": i, "channel": "rest", "last_seen_at": now}
+            for i in ids
+        ])  # fmt: skip
+    engine.dispose()
+
+
+def sent_by(log: Path) -> int:
+    """Nudges an engagement service says it sent (its dispatch job's log lines)."""
+    found = re.findall(r"job dispatch_nudges: (\d+) nudges sent", log.read_text())
+    return sum(int(n) for n in found)
+
+
+def deliveries(database: Path) -> dict[str, int]:
+    with sqlite3.connect(database) as conn:
+        return dict(conn.execute("SELECT status, count(*) FROM deliveries GROUP BY status"))
+
+
+def nudges_shown(tracker_db: Path) -> dict[str, int]:
+    """How many times each conversation's tracker shows the nudge's text."""
+    with sqlite3.connect(tracker_db) as conn:
+        rows = conn.execute(
+            "SELECT sender_id, count(*) FROM events WHERE type_name = 'bot'"
+            " AND data LIKE ? GROUP BY sender_id",
+            (f"%{NUDGE[:20]}%",),
+        )
+        return dict(rows)
+
+
+def test_a_campaign_survives_a_killed_engagement_service_and_a_rasa_outage(stack, report) -> None:  # type: ignore[no-untyped-def]
+    processes, env = stack
+    data = Path(env["FUSION_DATA_DIR"])
+    seed(data / "fusion.db")
+    first = f"http://127.0.0.1:{env['FUSION_ENGAGEMENT_PORT']}"
+    second = env["SECOND_ENGAGEMENT_URL"]
+    serve = [sys.executable, "-m", "bot", "serve"]
+    second_env = {**env, "FUSION_ENGAGEMENT_PORT": second.rsplit(":", 1)[1]}
+    processes.start("engagement-1", serve)
+    processes.start("engagement-2", serve, second_env)
+    rasa = f"http://127.0.0.1:{env['FUSION_RASA_PORT']}"
+    for url in (f"{first}/health", f"{second}/health", f"{rasa}/"):
+        wait_until(lambda url=url: up(url), 300, url)
+    admin = {"Authorization": f"Bearer {env['FUSION_ADMIN_TOKEN']}"}
+    campaign = requests.post(f"{first}/api/v1/campaigns", headers=admin, timeout=10, json={
+        "name": "Review", "class": "service", "messages": {"fr": NUDGE, "en": NUDGE},
+        "schedule": {"once": datetime.now(timezone.utc).isoformat()}, "holdout_percent": 0,
+    }).json()  # fmt: skip
+    scheduled = requests.post(f"{first}/api/v1/campaigns/{campaign['id']}/schedule",
+                              headers=admin, timeout=10)  # fmt: skip
+    assert scheduled.status_code == 200, scheduled.text
+
+    wait_until(lambda: deliveries(data / "fusion.db").get("sent", 0) >= 40, 120, "40 sent")
+    processes.kill("engagement-2")  # mid-dispatch, leases held
+    killed_at = deliveries(data / "fusion.db")
+    assert killed_at.get("pending", 0) > 0, "killed in the middle of the campaign"
+    assert sent_by(data / "engagement-2.log") > 0, "both engagement services were sending"
+    processes.kill("rasa")
+    time.sleep(4)  # deliveries fail and back off meanwhile
+    processes.start("rasa", rasa_command(load_settings(env), Path(env["MODEL"])))
+    processes.start("engagement-2", serve, second_env)
+    wait_until(lambda: deliveries(data / "fusion.db").get("sent", 0) == CUSTOMERS, 300,
+               "every nudge sent")  # fmt: skip
+
+    shown = nudges_shown(data / "tracker.db")
+    assert len(shown) == CUSTOMERS, "nobody skipped"
+    assert set(shown.values()) == {1}, "nobody saw it twice"
+    assert deliveries(data / "fusion.db") == {"sent": CUSTOMERS}
+    report(f"dispatch faults: {CUSTOMERS} nudges, killed engagement service at {killed_at}, "
+           f"Rasa down ~4 s: each shown once")  # fmt: skip
