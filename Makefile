@@ -31,7 +31,7 @@ migrate: $(STAMP)
 	$(PY) -m bot migrate
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check engagement bot actions tests
+	$(VENV)/bin/ruff check engagement bot actions tests bench
 	$(VENV)/bin/mypy engagement bot
 
 ## the whole suite (lint, unit, integration, actions, conversations, end to end)

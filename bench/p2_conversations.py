@@ -13,19 +13,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
 import aiohttp
 
+from bench.rasa_bench import TOKENS, environment, start, stop
 from bot.cli import rasa_command
 from bot.composition import MODELS_DIR, PROJECT_DIR, load_settings
 from bot.training import ensure_model
@@ -34,51 +31,12 @@ from engagement.commerce import sign
 CUSTOMERS = 20
 ROUNDS = 3
 TARGET_RATIO = 0.85
-TOKENS = {
-    "FUSION_RASA_TOKEN": "bench-rasa-token-0123456789",
-    "FUSION_ADMIN_TOKEN": "bench-admin-token-0123456789",
-    "FUSION_ACTION_TOKEN": "bench-action-token-0123456789",
-    "FUSION_SHOP_SECRET": "bench-shop-secret-0123456789",
-}
 TURNS = {
     "fr": ("Bonjour", "où en est ma commande {order} ?", "combien j'ai de points ?",
            "c'est quoi mes badges ?", "j'ai des bons de réduction ?", "merci, au revoir"),
     "en": ("Hello", "where is my order {order}?", "how many points do I have?",
            "what badges do I have?", "do I have any coupons?", "thanks, bye"),
 }  # fmt: skip
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _environment(data_dir: Path) -> dict[str, str]:
-    return {
-        **os.environ, **TOKENS, "FUSION_DATA_DIR": str(data_dir),
-        "FUSION_RASA_PORT": str(_free_port()), "FUSION_ACTION_PORT": str(_free_port()),
-        "FUSION_ENGAGEMENT_PORT": str(_free_port()), "FUSION_LOG_LEVEL": "WARNING",
-        "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(PROJECT_DIR),
-    }  # fmt: skip
-
-
-def _start(argv: list[str], env: Mapping[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        argv, cwd=PROJECT_DIR, env=dict(env), start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-def _stop(*processes: subprocess.Popen[bytes]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 async def _wait_ready(session: aiohttp.ClientSession, urls: list[str], timeout: float) -> None:
@@ -152,9 +110,9 @@ async def _load(rasa_url: str, senders: list[tuple[str, str, str]]) -> tuple[flo
 
 
 async def _ours(model: Path, data_dir: Path) -> tuple[float, float]:
-    env = _environment(data_dir)
+    env = environment(data_dir)
     settings = load_settings(env)
-    process = _start([sys.executable, "-m", "bot", "run"], env)
+    process = start([sys.executable, "-m", "bot", "run"], env)
     try:
         async with aiohttp.ClientSession() as session:
             await _wait_ready(session, [f"{settings.engagement_url}/health",
@@ -163,21 +121,21 @@ async def _ours(model: Path, data_dir: Path) -> tuple[float, float]:
             await _seed(session, settings.engagement_url, senders)
         return await _load(settings.rasa_url, senders)
     finally:
-        _stop(process)
+        stop(process)
 
 
 async def _baseline(model: Path, data_dir: Path) -> tuple[float, float]:
-    env = _environment(data_dir)
+    env = environment(data_dir)
     settings = load_settings(env)
-    actions = _start([sys.executable, "-m", "bench.noop_actions", str(settings.action_port)], env)
-    rasa = _start(rasa_command(settings, model), env)
+    actions = start([sys.executable, "-m", "bench.noop_actions", str(settings.action_port)], env)
+    rasa = start(rasa_command(settings, model), env)
     try:
         async with aiohttp.ClientSession() as session:
             await _wait_ready(session, [f"http://127.0.0.1:{settings.action_port}/health",
                                         f"{settings.rasa_url}/"], 600)  # fmt: skip
         return await _load(settings.rasa_url, _senders("noop"))
     finally:
-        _stop(rasa, actions)
+        stop(rasa, actions)
 
 
 async def run() -> str:

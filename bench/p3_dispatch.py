@@ -88,9 +88,6 @@ async def schedule_campaign(db: Database) -> None:
         "schedule": {"once": datetime.now(timezone.utc).isoformat()},
     }, "bench")  # fmt: skip
     await campaigns.change(campaign["id"], "schedule")
-    return NudgeService(
-        db, clock, rules, ALWAYS, RasaConversations(["http://placeholder"], None, "")
-    )
 
 
 async def ours(db: Database, sink: str) -> tuple[int, float]:
