@@ -94,7 +94,7 @@ class NudgeService:
             return Dispatched(0, 0, 0)
         now = self._clock.now()
         await self._prepare(sends, now)
-        ready = [send for send in sends if send.text is not None]
+        ready = self._one_per_conversation([send for send in sends if send.text is not None], now)
         try:
             states = await self._conversations.states(
                 [(send.row.sender_id, send.channel) for send in ready]
@@ -114,6 +114,24 @@ class NudgeService:
         outcomes = [send.outcome for send in sends]
         return Dispatched(outcomes.count("sent"), outcomes.count("deferred"),
                           outcomes.count("failed"), outcomes.count("skipped"))  # fmt: skip
+
+    def _one_per_conversation(self, ready: list[_Send], now: datetime) -> list[_Send]:
+        """Two nudges for one conversation in a batch (two campaigns at once): the second
+        waits like for a busy customer, rather than arriving on the heels of the first
+        (and queueing on Rasa's conversation lock)."""
+        first: list[_Send] = []
+        taken: set[str] = set()
+        for send in ready:
+            if send.row.sender_id in taken:
+                send.outcome = "deferred"
+                send.changes = {
+                    "lease_until": None, "send_at": now + self._pacing.busy_retry,
+                    "attempts": send.row.attempts - 1, "reason": "another_nudge",
+                }  # fmt: skip
+            else:
+                taken.add(send.row.sender_id)
+                first.append(send)
+        return first
 
     async def came_back(self, sender_id: str) -> int:
         """The customer is back on a channel that knew they were away: what waited for them

@@ -387,3 +387,21 @@ async def test_a_web_customer_who_is_away_gets_the_nudge_when_they_come_back(
     assert marketer.status == 200, "admin may too"
     stranger = {"Authorization": "Bearer not-a-known-token-at-all"}
     assert (await client.post("/api/v1/conversations/lea/back", headers=stranger)).status == 401
+
+
+async def test_two_campaigns_at_once_reach_a_customer_one_after_the_other(
+    client, database, clock, rasa
+) -> None:
+    await customers(database, clock)
+    opted_in = {"all": [{"field": "consent", "op": "eq", "value": True}]}
+    for name in ("first", "second"):
+        campaign = await create(client, name=name, audience=opted_in, **{"class": "service"})
+        await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
+    service = nudges(database, clock, rasa)
+    await service.plan_due()
+    first = await service.dispatch()
+    assert (first.sent, first.deferred) == (2, 2), "one nudge per conversation per batch"
+    assert (await service.dispatch()).sent == 0
+    clock.advance(minutes=5)
+    assert (await service.dispatch()).sent == 2
+    assert sorted(s for s, *_ in rasa.nudges) == ["lea", "lea", "tom", "tom"]
