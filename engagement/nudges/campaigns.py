@@ -16,7 +16,8 @@ from engagement.nudges.templates import check_template, new_environment
 from engagement.settings import LANGUAGES
 
 ONCE, CRON, AFTER_EVENT = "once", "cron", "after_event"
-# what "N hours after an event" can follow
+# what "N hours after an event" can follow: the event types the shop (purchase, delivery)
+# and moderation (review_approved, idea_approved) record, and a customer's first purchase
 TRIGGER_EVENTS = ("purchase", "delivery", "review_approved", "idea_approved", "first_purchase")
 CLASSES = ("marketing", "service")
 
@@ -133,7 +134,10 @@ def parse_schedule(data: Any) -> Schedule:
 
 
 def next_run(schedule: Schedule, after: datetime, brand_timezone: str) -> datetime | None:
-    """The next planned run strictly after ``after`` (cron in the brand's time zone)."""
+    """The next planned run strictly after ``after`` (cron in the brand's time zone). An
+    after_event campaign is planned at every tick from then on: its ``next_run_at`` is the
+    watermark of the events already planned, so the events that happen after this moment
+    (and none before) are nudged."""
     if schedule.kind == ONCE:
         assert schedule.at is not None
         return schedule.at if schedule.at > after else None
@@ -141,7 +145,7 @@ def next_run(schedule: Schedule, after: datetime, brand_timezone: str) -> dateti
         trigger = cron_trigger(str(schedule.cron), brand_timezone)
         fire = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
         return fire.astimezone(timezone.utc) if fire else None
-    return None  # event-driven campaigns are planned as events arrive
+    return after + timedelta(microseconds=1)
 
 
 _DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -1,17 +1,28 @@
 """Planning the campaign runs that are due: one delivery row per matching customer,
-whatever its fate (pending with a time to send, held out, or skipped with the reason)."""
+whatever its fate (pending with a time to send, held out, or skipped with the reason).
+
+A once or cron campaign plans a run over every customer when its time comes. An
+after_event campaign is planned at every tick: each event of its kind that the service
+received since the last scan gives the customer a nudge ``delay`` after the event, in the
+run of the day it falls due (``{campaign}:{day}``), so that one customer gets at most one
+such nudge per campaign and day."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import operator
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from engagement.ladder import LadderCriteria
 from engagement.nudges.audience import CustomerSnapshot, matches
-from engagement.nudges.campaigns import CampaignSpec, next_run, parse_campaign
-from engagement.nudges.planning import HOLD_OUT, SKIP, Guards, plan_customer
+from engagement.nudges.campaigns import AFTER_EVENT, CampaignSpec, next_run, parse_campaign
+from engagement.nudges.planning import HOLD_OUT, SKIP, Guards, plan_customer, zone_of
 from engagement.ports import Clock
 from engagement.services.campaigns import DONE, SCHEDULED
 from engagement.services.rules_book import RulesBook
@@ -20,7 +31,10 @@ from engagement.storage import tables as t
 from engagement.storage.database import Database
 from engagement.storage.rewards import insert_ignoring_duplicates
 
-PLAN_BATCH = 500
+PLAN_BATCH = 1_000
+# Events are scanned again this long after the watermark passed them, for those whose
+# transaction had not committed yet when it did (each event is planned once all the same).
+SCAN_OVERLAP = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -30,6 +44,20 @@ class Planned:
 
     def __str__(self) -> str:
         return f"{self.runs} campaign runs planned, {self.deliveries} deliveries"
+
+
+@dataclass(frozen=True)
+class _Due:
+    """A customer's nudge in a run, planned as of ``at`` (``now`` or later)."""
+
+    run_id: str
+    at: datetime
+
+
+@dataclass
+class _Batch:
+    consecutive: bool  # customers in id order: their past nudges are read as a range
+    due: list[tuple[CustomerSnapshot, _Due]] = field(default_factory=list)
 
 
 class CampaignPlanner:
@@ -47,36 +75,28 @@ class CampaignPlanner:
                     (t.campaigns.c.status == SCHEDULED) & (t.campaigns.c.next_run_at <= now)
                 )
             ))  # fmt: skip
+            if not due:
+                return Planned(0, 0)
+            rules = (await self._rules.in_force(conn)).rules
+        ladder = replace(LadderCriteria(), **rules.ladder)
         runs = deliveries = 0
         for campaign in due:
-            created = await self._plan_run(campaign, now)
-            runs += created is not None
-            deliveries += created or 0
+            spec = parse_campaign(campaign.spec, tuple(rules.coupons))
+            plan = self._plan_events if spec.schedule.kind == AFTER_EVENT else self._plan_run
+            planned = await plan(campaign, spec, ladder, now)
+            runs += planned.runs
+            deliveries += planned.deliveries
         return Planned(runs, deliveries)
 
-    async def _plan_run(self, campaign: Any, now: datetime) -> int | None:
-        async with self._db.connect() as conn:
-            coupons = tuple((await self._rules.in_force(conn)).rules.coupons)
-        spec = parse_campaign(campaign.spec, coupons)
+    async def _plan_run(
+        self, campaign: Any, spec: CampaignSpec, ladder: LadderCriteria, now: datetime
+    ) -> Planned:
         run_id = f"{campaign.id}:{campaign.next_run_at.isoformat()}"
         async with self._db.begin() as conn:
-            exists = await conn.scalar(sa.select(t.campaign_runs.c.id).where(
-                t.campaign_runs.c.id == run_id
-            ))  # fmt: skip
-            if exists is None:
-                await conn.execute(sa.insert(t.campaign_runs).values(
-                    id=run_id, campaign_id=campaign.id, planned_for=campaign.next_run_at,
-                    created_at=now,
-                ))  # fmt: skip
-        planned = 0
-        batch: list[CustomerSnapshot] = []
-        async for customer in snapshots(self._db, now):
-            if matches(spec.audience, customer):
-                batch.append(customer)
-            if len(batch) >= PLAN_BATCH:
-                planned += await self._plan_batch(batch, campaign.id, run_id, spec, now)
-                batch = []
-        planned += await self._plan_batch(batch, campaign.id, run_id, spec, now)
+            await self._open_runs(conn, campaign.id, {run_id: campaign.next_run_at}, now)
+        planned = await self._plan_all(
+            self._audience(spec, run_id, ladder, now), campaign.id, spec, now
+        )
         following = next_run(spec.schedule, campaign.next_run_at, self._guards.brand_timezone)
         async with self._db.begin() as conn:
             await conn.execute(
@@ -84,26 +104,106 @@ class CampaignPlanner:
                 .values(next_run_at=following, status=SCHEDULED if following else DONE,
                         updated_at=now)
             )  # fmt: skip
-            await conn.execute(
-                sa.update(t.campaign_runs).where(t.campaign_runs.c.id == run_id)
-                .values(customers=t.campaign_runs.c.customers + planned)
-            )  # fmt: skip
+        return Planned(1, sum(planned.values()))
+
+    async def _audience(
+        self, spec: CampaignSpec, run_id: str, ladder: LadderCriteria, now: datetime
+    ) -> AsyncIterator[_Batch]:
+        due, batch = _Due(run_id, now), _Batch(consecutive=True)
+        async for customer in snapshots(self._db, now, brand_timezone=self._guards.brand_timezone,
+                                        ladder=ladder):  # fmt: skip
+            if matches(spec.audience, customer):
+                batch.due.append((customer, due))
+            if len(batch.due) >= PLAN_BATCH:
+                yield batch
+                batch = _Batch(consecutive=True)
+        if batch.due:
+            yield batch
+
+    async def _plan_events(
+        self, campaign: Any, spec: CampaignSpec, ladder: LadderCriteria, now: datetime
+    ) -> Planned:
+        """The events received since the watermark (``next_run_at``) that happened since
+        the campaign was scheduled or resumed (``updated_at``, which scans leave alone);
+        the watermark moves to ``now`` once they are all planned, so a crash only makes
+        the next tick plan them again (the run's unique customers keep that harmless)."""
+        planned = await self._plan_all(
+            self._reached(campaign, spec, ladder, now), campaign.id, spec, now
+        )
+        async with self._db.begin() as conn:
+            await conn.execute(sa.update(t.campaigns).where(
+                (t.campaigns.c.id == campaign.id) & (t.campaigns.c.status == SCHEDULED)
+            ).values(next_run_at=now))  # fmt: skip
+        return Planned(sum(1 for count in planned.values() if count), sum(planned.values()))
+
+    async def _reached(
+        self, campaign: Any, spec: CampaignSpec, ladder: LadderCriteria, now: datetime
+    ) -> AsyncIterator[_Batch]:
+        """The customers the campaign's events reach, each in the run of the day their
+        nudge falls due (the first event of a day counts), planned as of that moment."""
+        assert spec.schedule.delay is not None and spec.schedule.event is not None
+        delay, zone = spec.schedule.delay, zone_of(self._guards.brand_timezone, "UTC")
+        async for events in _trigger_events(self._db, spec.schedule.event,
+                                            campaign.next_run_at - SCAN_OVERLAP, now,
+                                            campaign.updated_at):  # fmt: skip
+            first: dict[tuple[str, date], datetime] = {}
+            for customer_id, occurred_at in events:
+                due_at = occurred_at + delay
+                first.setdefault((customer_id, due_at.astimezone(zone).date()), due_at)
+            runs = {f"{campaign.id}:{day.isoformat()}": _midnight(day, zone) for _, day in first}
+            async with self._db.begin() as conn:
+                await self._open_runs(conn, campaign.id, runs, now)
+            people = {c.id: c async for c in snapshots(
+                self._db, now, sorted({customer_id for customer_id, _ in first}),
+                brand_timezone=self._guards.brand_timezone, ladder=ladder,
+            )}  # fmt: skip
+            batch = _Batch(consecutive=False)
+            for (customer_id, day), due_at in first.items():
+                customer = people.get(customer_id)
+                if customer is not None and matches(spec.audience, customer):
+                    run_id = f"{campaign.id}:{day.isoformat()}"
+                    batch.due.append((customer, _Due(run_id, max(now, due_at))))
+            yield batch
+
+    async def _plan_all(
+        self, batches: AsyncIterator[_Batch], campaign_id: str, spec: CampaignSpec,
+        now: datetime,
+    ) -> dict[str, int]:  # fmt: skip
+        """The deliveries recorded per run."""
+        planned: dict[str, int] = defaultdict(int)
+        async for batch in batches:
+            for run_id, count in (await self._plan_batch(batch, campaign_id, spec, now)).items():
+                planned[run_id] += count
         return planned
 
+    async def _open_runs(
+        self, conn: Any, campaign_id: str, runs: dict[str, datetime], now: datetime
+    ) -> None:
+        if runs:
+            await conn.execute(insert_ignoring_duplicates(conn, t.campaign_runs, ["id"]), [
+                {"id": run_id, "campaign_id": campaign_id, "planned_for": planned_for,
+                 "created_at": now}
+                for run_id, planned_for in runs.items()
+            ])  # fmt: skip
+
     async def _plan_batch(
-        self, batch: list[CustomerSnapshot], campaign_id: str, run_id: str, spec: CampaignSpec,
-        now: datetime,
-    ) -> int:  # fmt: skip
-        """One verdict per customer, their recent marketing sends counted in one query."""
-        if not batch:
-            return 0
-        recent = await self._marketing_sent_since([c.id for c in batch], now)
-        rows = []
-        for customer in batch:
+        self, batch: _Batch, campaign_id: str, spec: CampaignSpec, now: datetime
+    ) -> dict[str, int]:
+        """One verdict per customer, their recent marketing sends counted in one query;
+        the deliveries recorded per run (a customer already in a run keeps their row)."""
+        if not batch.due:
+            return {}
+        ids = [customer.id for customer, _ in batch.due]
+        recent = {}
+        if spec.marketing:
+            recent = await self._marketing_sent_since(ids, now, batch.consecutive)
+        rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        for customer, due in batch.due:
             verdict = plan_customer(
                 campaign_id=campaign_id, marketing=spec.marketing,
                 holdout_percent=spec.holdout_percent, customer=customer,
-                marketing_sent_recently=recent.get(customer.id, 0), now=now, guards=self._guards,
+                marketing_sent_recently=recent.get(customer.id, 0), now=due.at,
+                guards=self._guards,
             )  # fmt: skip
             sender = customer.extra.get("sender_id")
             status, reason = "pending", verdict.reason
@@ -113,32 +213,123 @@ class CampaignPlanner:
                 status = "held_out"
             elif sender is None or customer.channel is None:
                 status, reason = "skipped", "no_channel"
-            rows.append({
-                "run_id": run_id, "campaign_id": campaign_id, "customer_id": customer.id,
-                "sender_id": sender, "channel": customer.channel, "language": customer.language,
-                "marketing": spec.marketing, "status": status, "reason": reason,
-                "send_at": verdict.send_at, "created_at": now,
-            })  # fmt: skip
-        return await self._insert_deliveries(rows)
+            rows[due.run_id].append((
+                due.run_id, campaign_id, customer.id, sender, customer.channel,
+                customer.language, spec.marketing, status, reason, verdict.send_at, now,
+            ))  # fmt: skip
+        return await self._record(rows)
 
-    async def _insert_deliveries(self, rows: list[dict[str, Any]]) -> int:
-        if not rows:
-            return 0
+    async def _record(self, rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, int]:
+        inserted = {}
         async with self._db.begin() as conn:
-            result = await conn.execute(
-                insert_ignoring_duplicates(conn, t.deliveries, ["run_id", "customer_id"]), rows
-            )
-        return int(result.rowcount or 0)
+            for run_id, run_rows in rows.items():
+                inserted[run_id] = await _insert_deliveries(conn, run_rows)
+                await conn.execute(
+                    sa.update(t.campaign_runs).where(t.campaign_runs.c.id == run_id)
+                    .values(customers=t.campaign_runs.c.customers + inserted[run_id])
+                )  # fmt: skip
+        return inserted
 
-    async def _marketing_sent_since(self, ids: list[str], now: datetime) -> dict[str, int]:
-        """Marketing nudges sent to each of ``ids`` within the cap's window, all campaigns."""
+    async def _marketing_sent_since(
+        self, ids: list[str], now: datetime, consecutive: bool
+    ) -> dict[str, int]:
+        """Marketing nudges sent to each of ``ids`` within the cap's window, all campaigns;
+        ``consecutive`` ids (in id order) are looked up as a range."""
         since = now - timedelta(days=self._guards.cap_days)
-        d = t.deliveries
+        d = t.deliveries.c
+        among = d.customer_id.between(ids[0], ids[-1]) if consecutive else d.customer_id.in_(ids)
         async with self._db.connect() as conn:
             rows = await conn.execute(
-                sa.select(d.c.customer_id, sa.func.count())
-                .where(d.c.customer_id.in_(ids), d.c.marketing, d.c.status == "sent",
-                       d.c.sent_at >= since)
-                .group_by(d.c.customer_id)
+                sa.select(d.customer_id, sa.func.count())
+                .where(among, d.marketing, d.status == "sent", d.sent_at >= since)
+                .group_by(d.customer_id)
             )  # fmt: skip
-            return {customer_id: int(count) for customer_id, count in rows}
+            return {customer_id: int(count) for customer_id, count in rows.all()}
+
+
+DELIVERY_COLUMNS = ("run_id", "campaign_id", "customer_id", "sender_id", "channel", "language",
+                    "marketing", "status", "reason", "send_at", "created_at")  # fmt: skip
+
+
+async def _insert_deliveries(conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> int:
+    """Inserts ``rows`` (values in ``DELIVERY_COLUMNS`` order) but those already in their
+    run; how many were new. SQLAlchemy 1.4 spends more on each row's parameters than the
+    database on the insert, and a run's rows repeat a few values (the run, the moment,
+    the send times): each value goes through its column type's conversion once, and the
+    rows go to the driver as they are."""
+    insert = insert_ignoring_duplicates(conn, t.deliveries, ["run_id", "customer_id"]).values(
+        {name: sa.bindparam(name) for name in DELIVERY_COLUMNS}
+    )
+    compiled = insert.compile(dialect=conn.dialect)
+    # positional parameters (qmark on SQLite, format on asyncpg), in the statement's order
+    assert compiled.positiontup is not None
+    pick = operator.itemgetter(*(DELIVERY_COLUMNS.index(name) for name in compiled.positiontup))
+    typed = [(i, _Converter(t.deliveries.c[name].type, conn.dialect))
+             for i, name in enumerate(compiled.positiontup)]  # fmt: skip
+    typed = [(i, convert) for i, convert in typed if convert.needed]
+    params = []
+    for row in rows:
+        values = list(pick(row))
+        for i, convert in typed:
+            values[i] = convert(values[i])
+        params.append(tuple(values))
+    result = await conn.exec_driver_sql(compiled.string, params)
+    return int(result.rowcount or 0)
+
+
+class _Converter:
+    """A column type's conversion of Python values for the driver, once per value."""
+
+    def __init__(self, type_: Any, dialect: Any) -> None:
+        self._process = type_.dialect_impl(dialect).bind_processor(dialect)
+        self._done: dict[Any, Any] = {}
+        self.needed = self._process is not None
+
+    def __call__(self, value: Any) -> Any:
+        if value is None:
+            return value
+        try:
+            return self._done[value]
+        except KeyError:
+            converted = self._done[value] = self._process(value)
+            return converted
+
+
+TRIGGER_TYPES = {"first_purchase": "purchase"}  # the others are stored under their name
+
+
+async def _trigger_events(
+    db: Database, trigger: str, received_after: datetime, now: datetime, since: datetime
+) -> AsyncIterator[list[tuple[str, datetime]]]:
+    """(customer, occurred_at) of the ``trigger`` events received after ``received_after``
+    and that happened at or after ``since``, oldest first, ``PLAN_BATCH`` at a time. A
+    first purchase is a purchase with no earlier one by the same customer."""
+    e = t.events.c
+    query = sa.select(e.id, e.customer_id, e.occurred_at).where(
+        e.type == TRIGGER_TYPES.get(trigger, trigger),
+        e.received_at > received_after, e.received_at <= now, e.occurred_at >= since,
+    )  # fmt: skip
+    if trigger == "first_purchase":
+        earlier = t.events.alias("earlier")
+        query = query.where(~sa.exists().where(
+            (earlier.c.customer_id == e.customer_id) & (earlier.c.type == "purchase")
+            & ((earlier.c.occurred_at < e.occurred_at)
+               | ((earlier.c.occurred_at == e.occurred_at) & (earlier.c.id < e.id)))
+        ))  # fmt: skip
+    after: tuple[datetime, str] | None = None
+    while True:
+        page = query if after is None else query.where(
+            (e.occurred_at > after[0]) | ((e.occurred_at == after[0]) & (e.id > after[1]))
+        )  # fmt: skip
+        async with db.connect() as conn:
+            rows = (await conn.execute(
+                page.order_by(e.occurred_at, e.id).limit(PLAN_BATCH)
+            )).all()  # fmt: skip
+        if not rows:
+            return
+        yield [(customer_id, occurred_at) for _, customer_id, occurred_at in rows]
+        after = (rows[-1].occurred_at, rows[-1].id)
+
+
+def _midnight(day: date, zone: Any) -> datetime:
+    return datetime.combine(day, time(0), zone).astimezone(timezone.utc)
