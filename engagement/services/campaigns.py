@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from engagement.commerce import InvalidField
+from engagement.ladder import LadderCriteria
 from engagement.nudges.audience import matches
 from engagement.nudges.campaigns import ONCE, CampaignSpec, next_run, parse_campaign
 from engagement.nudges.planning import Guards, plan_customer
@@ -105,7 +107,7 @@ class CampaignService:
         now = self._clock.now()
         outcomes: Counter[str] = Counter()
         matching = 0
-        async for customer in snapshots(self._db, now):
+        async for customer in snapshots(self._db, now, **await self._snapshot_options()):
             if not matches(spec.audience, customer):
                 continue
             matching += 1
@@ -120,7 +122,8 @@ class CampaignService:
     async def preview(self, campaign_id: str, customer_id: str) -> dict[str, str]:
         spec = await self.parse((await self.get(campaign_id))["spec"])
         now = self._clock.now()
-        found = [c async for c in snapshots(self._db, now, [customer_id])]
+        options = await self._snapshot_options()
+        found = [c async for c in snapshots(self._db, now, [customer_id], **options)]
         if not found:
             raise InvalidField("customer_id", "unknown customer")
         values = template_values(found[0], coupon_code="PREVIEW0000000000" if spec.coupon else None)
@@ -133,11 +136,20 @@ class CampaignService:
     async def test_message(self, campaign_id: str, customer_id: str) -> tuple[str, str, str]:
         """(conversation, channel, text) of a test send to one customer, guards aside."""
         preview = await self.preview(campaign_id, customer_id)
-        found = [c async for c in snapshots(self._db, self._clock.now(), [customer_id])]
+        found = [c async for c in snapshots(
+            self._db, self._clock.now(), [customer_id], **await self._snapshot_options()
+        )]  # fmt: skip
         sender, channel = found[0].extra.get("sender_id"), found[0].channel
         if not sender or not channel:
             raise InvalidField("customer_id", "this customer has no conversation to send to")
         return sender, channel, preview[found[0].language]
+
+    async def _snapshot_options(self) -> dict[str, Any]:
+        """What planning sees too: the brand's time zone, the ladder of the rules in force."""
+        async with self._db.connect() as conn:
+            overrides = (await self._rules.in_force(conn)).rules.ladder
+        return {"brand_timezone": self._guards.brand_timezone,
+                "ladder": replace(LadderCriteria(), **overrides)}  # fmt: skip
 
     async def parse(self, body: Any) -> CampaignSpec:
         async with self._db.connect() as conn:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from engagement.ladder import LadderCriteria
 from engagement.nudges.audience import CustomerSnapshot
 from engagement.nudges.campaigns import CampaignSpec, parse_campaign
 from engagement.nudges.planning import Guards
@@ -191,7 +192,9 @@ class NudgeService:
             cid: parse_campaign(row.spec, tuple(rules.coupons)) for cid, row in campaigns.items()
         }
         customers = {c.id: c async for c in snapshots(
-            self._db, now, [send.row.customer_id for send in sends]
+            self._db, now, [send.row.customer_id for send in sends],
+            brand_timezone=self._guards.brand_timezone,
+            ladder=replace(LadderCriteria(), **rules.ladder),
         )}  # fmt: skip
         environment = new_environment()
         compiled: dict[tuple[str, str], Any] = {}
@@ -235,7 +238,8 @@ class NudgeService:
             return "campaign_gone"
         if customer is None:
             return "customer_gone"
-        if row.created_at + timedelta(days=spec.window_days) < now:
+        delay = spec.schedule.delay or timedelta(0)  # after_event: due that long after
+        if row.created_at + delay + timedelta(days=spec.window_days) < now:
             return "expired"  # could not go out within the campaign's window
         if spec.marketing:
             if customer.opted_out:

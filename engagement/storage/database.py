@@ -55,6 +55,10 @@ class Database:
             yield conn
 
     def connect(self) -> Any:
+        """Reads: ``async with db.connect() as conn`` (never committed). On SQLite they take
+        no write lock (a plain BEGIN), so readers in other processes never hold writers up."""
+        if self.is_sqlite:
+            return self.engine.execution_options(fusion_reads_only=True).connect()
         return self.engine.connect()
 
     async def ping(self, timeout: float = 2.0) -> bool:
@@ -76,8 +80,10 @@ class Database:
 def _begin_immediate(conn: Any) -> None:
     # A deferred SQLite transaction that reads, then writes, fails at once with "database
     # is locked" when another process wrote in between; taking the write lock up front
-    # makes concurrent writers wait their turn (busy_timeout) instead.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # makes concurrent writers wait their turn (busy_timeout) instead. Reads (connect())
+    # never write: a deferred BEGIN, which WAL lets run beside a writer.
+    reads_only = conn.get_execution_options().get("fusion_reads_only", False)
+    conn.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
