@@ -99,7 +99,7 @@ async def ours(db: Database, sink: str) -> tuple[int, float]:
     await service.plan_due()
     sent = 0
     started = time.perf_counter()
-    while (outcome := await service.dispatch()).sent or outcome.deferred:
+    while (outcome := await service.drain()).sent or outcome.deferred:
         sent += outcome.sent
     elapsed = time.perf_counter() - started
     await conversations.close()

@@ -68,7 +68,7 @@ async def ours(settings: Settings, database_url: str) -> tuple[int, float]:
         await service.plan_due()
         sent = 0
         started = time.perf_counter()
-        while (outcome := await service.dispatch()).sent or outcome.deferred:
+        while (outcome := await service.drain()).sent or outcome.deferred:
             sent += outcome.sent
         return sent, time.perf_counter() - started
     finally:

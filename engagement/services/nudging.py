@@ -5,6 +5,8 @@ engagement service sends nothing twice."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -30,6 +32,7 @@ from engagement.storage.rewards import SqlRewards
 BUSY_RETRY = timedelta(minutes=5)
 OFFLINE_RETRY = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
+log = logging.getLogger(__name__)
 IDLE = ConversationState()
 
 
@@ -84,6 +87,21 @@ class NudgeService:
 
     async def plan_due(self) -> Planned:
         return await self._planner.plan_due()
+
+    async def drain(self, budget: timedelta = timedelta(seconds=60)) -> Dispatched:
+        """The scheduler's job: batch after batch until nothing is due or ``budget`` has
+        passed (the next tick goes on), so a tick sends more than one batch."""
+        deadline = time.monotonic() + budget.total_seconds()
+        totals = [0, 0, 0, 0]
+        while time.monotonic() < deadline:
+            done = await self.dispatch()
+            counts = (done.sent, done.deferred, done.failed, done.skipped)
+            if any(counts):
+                log.info("dispatched a batch: %s", done)
+            totals = [total + count for total, count in zip(totals, counts, strict=True)]
+            if not any(counts):
+                break
+        return Dispatched(*totals)
 
     async def dispatch(self) -> Dispatched:
         """One batch: claimed, prepared (re-checked, rendered, coupons minted under the

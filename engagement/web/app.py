@@ -99,7 +99,7 @@ def create_app(
         nudges = NudgeService(db, clock, rules, guards, conversations, pacing_of(settings))
         app[NUDGES] = nudges
         jobs["plan_campaigns"] = (nudges.plan_due, settings.nudge_interval_s)
-        jobs["dispatch_nudges"] = (nudges.dispatch, settings.nudge_interval_s)
+        jobs["dispatch_nudges"] = (nudges.drain, settings.nudge_interval_s)
     app[SCHEDULER] = build_scheduler(jobs)
     if database is None:
         app.cleanup_ctx.append(_dispose(db))

@@ -119,8 +119,8 @@ def seed(database: Path) -> None:
 
 
 def sent_by(log: Path) -> int:
-    """Nudges an engagement service says it sent (its dispatch job's log lines)."""
-    found = re.findall(r"job dispatch_nudges: (\d+) nudges sent", log.read_text())
+    """Nudges an engagement service says it sent (a log line per batch)."""
+    found = re.findall(r"dispatched a batch: (\d+) nudges sent", log.read_text())
     return sum(int(n) for n in found)
 
 
