@@ -22,7 +22,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.rasa_bench import TOKENS, environment, start, stop
+from bench.rasa_bench import TOKENS, environment, start, stop, wait_ready
 from bot.cli import rasa_command
 from bot.composition import MODELS_DIR, PROJECT_DIR, load_settings
 from bot.training import ensure_model
@@ -37,21 +37,6 @@ TURNS = {
     "en": ("Hello", "where is my order {order}?", "how many points do I have?",
            "what badges do I have?", "do I have any coupons?", "thanks, bye"),
 }  # fmt: skip
-
-
-async def _wait_ready(session: aiohttp.ClientSession, urls: list[str], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    for url in urls:
-        while True:
-            try:
-                async with session.get(url) as answer:
-                    if answer.status == 200:
-                        break
-            except aiohttp.ClientError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} not ready after {timeout:.0f} s")
-            await asyncio.sleep(1)
 
 
 def _senders(label: str) -> list[tuple[str, str, str]]:
@@ -115,8 +100,7 @@ async def _ours(model: Path, data_dir: Path) -> tuple[float, float]:
     process = start([sys.executable, "-m", "bot", "run"], env)
     try:
         async with aiohttp.ClientSession() as session:
-            await _wait_ready(session, [f"{settings.engagement_url}/health",
-                                        f"{settings.rasa_url}/"], 600)  # fmt: skip
+            await wait_ready([f"{settings.engagement_url}/health", f"{settings.rasa_url}/"], 600)
             senders = _senders("ours")
             await _seed(session, settings.engagement_url, senders)
         return await _load(settings.rasa_url, senders)
@@ -130,9 +114,8 @@ async def _baseline(model: Path, data_dir: Path) -> tuple[float, float]:
     actions = start([sys.executable, "-m", "bench.noop_actions", str(settings.action_port)], env)
     rasa = start(rasa_command(settings, model), env)
     try:
-        async with aiohttp.ClientSession() as session:
-            await _wait_ready(session, [f"http://127.0.0.1:{settings.action_port}/health",
-                                        f"{settings.rasa_url}/"], 600)  # fmt: skip
+        await wait_ready([f"http://127.0.0.1:{settings.action_port}/health",
+                          f"{settings.rasa_url}/"], 600)  # fmt: skip
         return await _load(settings.rasa_url, _senders("noop"))
     finally:
         stop(rasa, actions)

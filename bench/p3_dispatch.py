@@ -90,9 +90,9 @@ async def schedule_campaign(db: Database) -> None:
     await campaigns.change(campaign["id"], "schedule")
 
 
-async def ours(db: Database, sink: str) -> tuple[int, float]:
+async def campaign_through(db: Database, conversations: RasaConversations) -> tuple[int, float]:
+    """A campaign scheduled, planned, then dispatched until nothing is due: (sent, seconds)."""
     await schedule_campaign(db)
-    conversations = RasaConversations([sink], None, "")
     clock = SystemClock()
     pacing = Dispatching(concurrency=CONCURRENCY, batch=256)
     service = NudgeService(db, clock, RulesBook(db, clock), ALWAYS, conversations, pacing)
@@ -101,9 +101,15 @@ async def ours(db: Database, sink: str) -> tuple[int, float]:
     started = time.perf_counter()
     while (outcome := await service.drain()).sent or outcome.deferred:
         sent += outcome.sent
-    elapsed = time.perf_counter() - started
-    await conversations.close()
-    return sent, elapsed
+    return sent, time.perf_counter() - started
+
+
+async def ours(db: Database, sink: str) -> tuple[int, float]:
+    conversations = RasaConversations([sink], None, "")
+    try:
+        return await campaign_through(db, conversations)
+    finally:
+        await conversations.close()
 
 
 async def plain(sink: str, nudges: int, calls: tuple[str, ...]) -> float:

@@ -24,13 +24,10 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.p3_dispatch import ALWAYS, CONCURRENCY, schedule_campaign, seed
+from bench.p3_dispatch import CONCURRENCY, campaign_through, seed
 from bench.rasa_bench import ensure_bench_model, environment, rasa_ready, rasa_server, stop
 from bot.composition import load_settings
 from bot.conversations import RasaConversations
-from engagement.ports import SystemClock
-from engagement.services.nudging import Dispatching, NudgeService
-from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
 from engagement.storage.database import Database
 from engagement.storage.migrate import upgrade
@@ -60,17 +57,8 @@ async def plain(settings: Settings, nudges: int) -> float:
 async def ours(settings: Settings, database_url: str) -> tuple[int, float]:
     db = Database.from_url(database_url)
     conversations = RasaConversations.from_settings(settings)
-    clock = SystemClock()
-    pacing = Dispatching(concurrency=CONCURRENCY, batch=256)
     try:
-        await schedule_campaign(db)
-        service = NudgeService(db, clock, RulesBook(db, clock), ALWAYS, conversations, pacing)
-        await service.plan_due()
-        sent = 0
-        started = time.perf_counter()
-        while (outcome := await service.drain()).sent or outcome.deferred:
-            sent += outcome.sent
-        return sent, time.perf_counter() - started
+        return await campaign_through(db, conversations)
     finally:
         await conversations.close()
         await db.dispose()

@@ -95,6 +95,16 @@ def nudges(database: Database, clock: FixedClock, rasa: RecordingConversations) 
     return NudgeService(database, clock, RulesBook(database, clock), Guards(), rasa)
 
 
+async def scheduled(client, database, clock, rasa, **changes):  # type: ignore[no-untyped-def]
+    """Léa, Tom, Zoé and Max on file, a campaign created, scheduled and planned."""
+    await customers(database, clock)
+    campaign = await create(client, **changes)
+    await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
+    service = nudges(database, clock, rasa)
+    await service.plan_due()
+    return campaign, service
+
+
 async def test_a_marketer_sizes_previews_schedules_and_the_nudges_go_out_once(
     client, database, clock, rasa
 ) -> None:
@@ -305,11 +315,7 @@ async def test_a_campaign_stops_handing_out_coupons_and_points_when_its_budget_i
 async def test_a_nudge_whose_answer_was_lost_is_not_shown_twice(
     client, database, clock, rasa
 ) -> None:
-    await customers(database, clock)
-    campaign = await create(client)
-    await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
-    service = nudges(database, clock, rasa)
-    await service.plan_due()
+    campaign, service = await scheduled(client, database, clock, rasa)
     rasa.lose_answers = True
     assert (await service.dispatch()).deferred == 2, "no answer: retried later"
     rasa.lose_answers = False
@@ -324,11 +330,7 @@ async def test_what_changed_since_planning_is_checked_at_send_time(
 ) -> None:
     """Léa opts out after the campaign was planned; Tom writes on Messenger, whose 24-hour
     window closed; a paused campaign sends nothing until it resumes."""
-    await customers(database, clock)
-    campaign = await create(client)
-    await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
-    service = nudges(database, clock, rasa)
-    await service.plan_due()
+    campaign, service = await scheduled(client, database, clock, rasa)
     await client.post(f"/api/v1/campaigns/{campaign['id']}/pause", headers=admin(client))
     assert (await service.dispatch()).sent == 0, "paused: its pending nudges wait"
     rewards = RewardsService(database, clock, RulesBook(database, clock))
@@ -349,11 +351,7 @@ async def test_what_changed_since_planning_is_checked_at_send_time(
 async def test_a_nudge_that_cannot_go_out_within_the_campaign_window_expires(
     client, database, clock, rasa
 ) -> None:
-    await customers(database, clock)
-    campaign = await create(client, window_days=2)
-    await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
-    service = nudges(database, clock, rasa)
-    await service.plan_due()
+    campaign, service = await scheduled(client, database, clock, rasa, window_days=2)
     rasa.busy_senders.update(lea="handoff", tom="handoff")
     assert (await service.dispatch()).deferred == 2
     clock.advance(days=3)
@@ -364,11 +362,7 @@ async def test_a_nudge_that_cannot_go_out_within_the_campaign_window_expires(
 async def test_a_web_customer_who_is_away_gets_the_nudge_when_they_come_back(
     client, database, clock, rasa
 ) -> None:
-    await customers(database, clock)
-    campaign = await create(client)
-    await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
-    service = nudges(database, clock, rasa)
-    await service.plan_due()
+    campaign, service = await scheduled(client, database, clock, rasa)
     rasa.offline.add("lea")
     assert (await service.dispatch()).sent == 1
     assert (await results_of(client, campaign))["pending_by_reason"] == {"offline": 1}
