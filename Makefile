@@ -3,11 +3,12 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+ASSETS := engagement/web/static/vendor/.fetched
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: run test test-fast lint bench model migrate venv clean
+.PHONY: run test test-fast lint bench model migrate venv clean assets browser demo
 
 venv: $(STAMP)
 
@@ -19,8 +20,19 @@ $(STAMP): pyproject.toml scripts/find-python.sh
 	$(PY) -m pip install --quiet -e ".[dev]" 2>&1 | { grep -v "is ignored: it is neither" || true; }; test "$${PIPESTATUS[0]}" = 0
 	@touch $(STAMP)
 
+# The pages' browser libraries (socket.io client, Chart.js), from the npm registry,
+# checked against pinned hashes and served by the engagement service itself.
+assets: $(ASSETS)
+$(ASSETS): scripts/fetch_assets.py | $(STAMP)
+	$(PY) scripts/fetch_assets.py
+	@touch $@
+
+## Debian's chromium for the browser tests, installed when missing
+browser:
+	@scripts/ensure-chromium.sh
+
 ## the product: Rasa server, action server and engagement service on SQLite
-run: $(STAMP)
+run: $(STAMP) $(ASSETS)
 	$(PY) -m bot run
 
 ## the model, retrained only when data/, config.yml or domain.yml changed
@@ -30,12 +42,16 @@ model: $(STAMP)
 migrate: $(STAMP)
 	$(PY) -m bot migrate
 
+## a small brand's last weeks in the database, to try the console (ids demo-…)
+demo: $(STAMP)
+	$(PY) -m bot demo
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check engagement bot actions tests bench
 	$(VENV)/bin/mypy engagement bot
 
 ## the whole suite (lint, unit, integration, actions, conversations, end to end)
-test: lint
+test: lint $(ASSETS) browser
 	$(PY) -m pytest
 
 ## unit tests only: seconds, for iterating

@@ -52,6 +52,7 @@ class Settings:
     rasa_rate_per_s: int = 60  # one Rasa server's trigger_intent rate (measured: 55–80/s)
     nudge_lease_s: int = 60  # a crashed dispatcher's claims are taken over after this
     nudge_retry_s: int = 30  # first back-off when Rasa is down (doubles, 6 attempts)
+    public_rasa_url: str | None = None  # the Rasa server as customers' browsers reach it
 
     @property
     def action_url(self) -> str:
@@ -74,6 +75,11 @@ class Settings:
     def links_url(self) -> str:
         """Where customers' personal links point (the engagement service, seen from outside)."""
         return (self.public_url or self.engagement_url).rstrip("/")
+
+    @property
+    def chat_rasa_url(self) -> str:
+        """Where the chat page's socket.io client connects."""
+        return (self.public_rasa_url or self.rasa_url).rstrip("/")
 
     @property
     def role_tokens(self) -> dict[str, str]:
@@ -128,6 +134,7 @@ class Settings:
             rasa_rate_per_s=reader.integer("FUSION_RASA_RATE_PER_S", 60, low=1),
             nudge_lease_s=reader.integer("FUSION_NUDGE_LEASE_S", 60, low=1),
             nudge_retry_s=reader.integer("FUSION_NUDGE_RETRY_S", 30, low=1),
+            public_rasa_url=reader.url("FUSION_PUBLIC_RASA_URL", None),
         )
 
 

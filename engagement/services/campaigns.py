@@ -103,7 +103,10 @@ class CampaignService:
 
     async def audience(self, campaign_id: str) -> dict[str, Any]:
         """How many customers match, and what would happen to them if it ran now."""
-        spec = await self.parse((await self.get(campaign_id))["spec"])
+        return await self.audience_of(await self.parse((await self.get(campaign_id))["spec"]))
+
+    async def audience_of(self, spec: CampaignSpec, campaign_id: str = "draft") -> dict[str, Any]:
+        """The same for a campaign being written (nothing saved): the console's live size."""
         now = self._clock.now()
         outcomes: Counter[str] = Counter()
         matching = 0
@@ -121,17 +124,32 @@ class CampaignService:
 
     async def preview(self, campaign_id: str, customer_id: str) -> dict[str, str]:
         spec = await self.parse((await self.get(campaign_id))["spec"])
+        return await self.preview_of(spec, customer_id)
+
+    async def preview_of(self, spec: CampaignSpec, customer_id: str | None) -> dict[str, str]:
+        """The messages in every language as ``customer_id`` (or, without one, the first
+        customer of the audience) would read them."""
         now = self._clock.now()
         options = await self._snapshot_options()
+        if customer_id is None:
+            async for customer in snapshots(self._db, now, **options):
+                if matches(spec.audience, customer):
+                    customer_id = customer.id
+                    break
+            else:
+                raise InvalidField("customer_id", "no customer matches the audience yet")
         found = [c async for c in snapshots(self._db, now, [customer_id], **options)]
         if not found:
             raise InvalidField("customer_id", "unknown customer")
         values = template_values(found[0], coupon_code="PREVIEW0000000000" if spec.coupon else None)
         environment = new_environment()
         try:
-            return {lang: render(environment, text, values) for lang, text in spec.messages.items()}
+            rendered = {
+                lang: render(environment, text, values) for lang, text in spec.messages.items()
+            }
         except MissingData as exc:
             raise InvalidField("customer_id", f"this customer would be skipped: {exc}") from None
+        return {"customer_id": customer_id, **rendered}
 
     async def test_message(self, campaign_id: str, customer_id: str) -> tuple[str, str, str]:
         """(conversation, channel, text) of a test send to one customer, guards aside."""

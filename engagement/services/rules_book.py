@@ -23,6 +23,10 @@ class NoRulesPublished(LookupError):
     """No version of the reward rules has been published yet."""
 
 
+class UnknownVersion(LookupError):
+    """No such version of the reward rules."""
+
+
 @dataclass(frozen=True)
 class RulesInForce:
     version: int
@@ -87,6 +91,24 @@ class RulesBook:
                  "published_at": r.published_at.isoformat(), "published_by": r.published_by}
                 for r in rows
             ]  # fmt: skip
+
+    async def version(self, number: int) -> dict[str, object]:
+        """One published version, with its content."""
+        v = rules_versions.c
+        async with self._db.connect() as conn:
+            row = (await conn.execute(sa.select(rules_versions).where(v.version == number))).first()
+        if row is None:
+            raise UnknownVersion(f"no rules version {number}")
+        return {
+            "version": row.version, "checksum": row.checksum, "content": row.content,
+            "published_at": row.published_at.isoformat(), "published_by": row.published_by,
+        }  # fmt: skip
+
+    async def roll_back(self, number: int, by: str) -> int:
+        """Makes an earlier version's content the rules in force again, as a new version
+        (history only grows: what was in force when stays answerable)."""
+        content = (await self.version(number))["content"]
+        return await self.publish(str(content), by)
 
     async def has_rules(self) -> bool:
         async with self._db.connect() as conn:

@@ -423,3 +423,17 @@ conversation_channels = sa.Table(
     sa.Column("last_seen_at", UtcDateTime(), nullable=False),
     sa.Index("ix_conversation_channels_customer", "customer_id"),
 )
+
+# Who did what in the console and the admin API (DESIGN §1): rules published or rolled
+# back, campaigns created, scheduled or paused, contributions moderated, customers erased.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(200), nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),
+    sa.Index("ix_audit_log_at", "at"),
+)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from engagement.web.auth import Role, requires
-from engagement.web.keys import BRAND, CUSTOMER_VIEW
+from engagement.commerce import InvalidField
+from engagement.web.auth import PAGES, ROLE, Role, requires, role_of
+from engagement.web.keys import AUDIT, BRAND, CUSTOMER_VIEW, DASHBOARD
 
 READERS = (Role.COMMUNITY_MANAGER, Role.MARKETER)
 
@@ -42,3 +43,29 @@ async def get_decisions(request: web.Request) -> web.Response:
 @requires(*READERS)
 async def get_brand(request: web.Request) -> web.Response:
     return web.json_response(await request.app[BRAND].overview())
+
+
+async def me(request: web.Request) -> web.Response:
+    """The role of the token, and the console pages it opens (the console's sign-in)."""
+    role = role_of(request)
+    request[ROLE] = role
+    return web.json_response({"role": role.value, "pages": list(PAGES[role])})
+
+
+@requires(*READERS)
+async def get_dashboard(request: web.Request) -> web.Response:
+    weeks = _number(request.query.get("weeks", "12"), "weeks")
+    return web.json_response(await request.app[DASHBOARD].overview(weeks))
+
+
+@requires()
+async def get_audit(request: web.Request) -> web.Response:
+    limit = _number(request.query.get("limit", "200"), "limit")
+    entries = await request.app[AUDIT].entries(limit, request.query.get("action"))
+    return web.json_response({"entries": entries})
+
+
+def _number(raw: str, field: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise InvalidField(field, "must be a positive whole number")
+    return int(raw)

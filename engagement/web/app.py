@@ -10,12 +10,14 @@ from aiohttp import web
 from engagement.nudges.planning import Guards, QuietHours
 from engagement.ports import Clock, Conversations, SystemClock
 from engagement.scheduling import Job, build_scheduler, scheduler_context
+from engagement.services.audit import AuditLog
 from engagement.services.brand import BrandView
 from engagement.services.campaign_results import CampaignResults
 from engagement.services.campaigns import CampaignService
 from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
 from engagement.services.customer_view import CustomerView
+from engagement.services.dashboard import Dashboard
 from engagement.services.expiry import ExpiryService
 from engagement.services.handoffs import HandoffService
 from engagement.services.nudging import Dispatching, NudgeService
@@ -30,13 +32,16 @@ from engagement.web.auth import auth_middleware
 from engagement.web.errors import error_middleware
 from engagement.web.health import health
 from engagement.web.keys import (
+    AUDIT,
     BRAND,
     CAMPAIGN_RESULTS,
     CAMPAIGNS,
+    CLOCK,
     CONTRIBUTIONS,
     CONVERSATIONS,
     COUPONS,
     CUSTOMER_VIEW,
+    DASHBOARD,
     DATABASE,
     HANDOFFS,
     NUDGES,
@@ -48,6 +53,7 @@ from engagement.web.keys import (
     SETTINGS,
 )
 from engagement.web.openapi import openapi
+from engagement.web.pages import add_page_routes, static_headers
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -63,7 +69,8 @@ def create_app(
     ``conversations`` reaches Rasa (handing conversations back, erasing their history):
     without it those two answer 503 and erasures wait in their queue."""
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware], client_max_size=MAX_BODY_BYTES
+        middlewares=[static_headers, error_middleware, auth_middleware],
+        client_max_size=MAX_BODY_BYTES,
     )
     db = database or Database.from_url(settings.database_url)
     clock = clock or SystemClock()
@@ -88,6 +95,9 @@ def create_app(
     app[CAMPAIGN_RESULTS] = CampaignResults(
         db, clock, app[CAMPAIGNS], settings.rasa_rate_per_s * len(settings.rasa_urls)
     )
+    app[DASHBOARD] = Dashboard(db, clock, app[BRAND], app[CAMPAIGN_RESULTS])
+    app[AUDIT] = AuditLog(db, clock)
+    app[CLOCK] = clock
     jobs["review_campaigns"] = (app[CAMPAIGN_RESULTS].review, max(60, settings.nudge_interval_s))
     if conversations is not None:
         app[CONVERSATIONS] = conversations
@@ -124,6 +134,16 @@ def guards_of(settings: Settings) -> Guards:
 
 def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/health", health)
+    add_page_routes(router)
+    router.add_get("/api/v1/me", admin.me)
+    router.add_get("/api/v1/dashboard", admin.get_dashboard)
+    router.add_get("/api/v1/audit", admin.get_audit)
+    router.add_get("/api/v1/rules/versions/{version}", community.rules_version)
+    router.add_post("/api/v1/rules/rollback", community.roll_back_rules)
+    router.add_post("/api/v1/rules/dry-run", community.dry_run_rules)
+    router.add_post("/api/v1/rules/backtest", community.backtest_rules)
+    router.add_post("/api/v1/campaigns/audience", campaigns.draft_audience)
+    router.add_post("/api/v1/campaigns/preview", campaigns.draft_preview)
     router.add_get("/api/openapi.json", openapi)
     router.add_post("/api/v1/events", commerce.post_event)
     router.add_post("/api/v1/coupons/{code}/validate", commerce.validate_coupon)

@@ -9,7 +9,7 @@ from enum import Enum
 from aiohttp import web
 
 from engagement.commerce import InvalidSignature, verify_signature
-from engagement.web.keys import SETTINGS
+from engagement.web.keys import AUDIT, SETTINGS
 
 ROLE = "fusion_role"  # the request's role, once authenticated
 
@@ -69,6 +69,20 @@ def caller(request: web.Request) -> str:
     return role.value if isinstance(role, Role) else "unknown"
 
 
+async def audit(request: web.Request, action: str, target: str, **detail: object) -> None:
+    """Writes who did ``action`` on ``target`` to the audit log."""
+    await request.app[AUDIT].record(caller(request), action, target, **detail)
+
+
+# The console pages each role may open (the API behind them enforces the same roles).
+PAGES = {
+    Role.ADMIN: ("dashboard", "rules", "moderation", "customers", "campaigns", "audit"),
+    Role.COMMUNITY_MANAGER: ("dashboard", "rules", "moderation", "customers"),
+    Role.MARKETER: ("dashboard", "campaigns", "customers"),
+    Role.ASSISTANT: (),
+}
+
+
 def role_of(request: web.Request) -> Role:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -83,4 +97,6 @@ def role_of(request: web.Request) -> Role:
     raise Unauthenticated("unknown token")
 
 
-__all__ = ["InvalidSignature", "Role", "auth_middleware", "requires", "signed_by_shop"]
+__all__ = [
+    "PAGES", "InvalidSignature", "Role", "audit", "auth_middleware", "requires", "signed_by_shop"
+]

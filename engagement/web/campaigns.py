@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from aiohttp import web
 
 from engagement.commerce import InvalidField
-from engagement.web.auth import Role, caller, requires
+from engagement.web.auth import Role, audit, caller, requires
 from engagement.web.keys import CAMPAIGN_RESULTS, CAMPAIGNS, CONVERSATIONS, NUDGES, SCHEDULER
 
 ACTIONS = ("schedule", "pause", "resume", "archive")
@@ -24,6 +24,7 @@ async def _body(request: web.Request) -> object:
 @requires(Role.MARKETER)
 async def create(request: web.Request) -> web.Response:
     campaign = await request.app[CAMPAIGNS].create(await _body(request), caller(request))
+    await audit(request, "campaign.create", campaign["id"], name=campaign["name"])
     return web.json_response(campaign, status=201)
 
 
@@ -39,8 +40,9 @@ async def get(request: web.Request) -> web.Response:
 
 @requires(Role.MARKETER)
 async def update(request: web.Request) -> web.Response:
-    service = request.app[CAMPAIGNS]
-    return web.json_response(await service.update(request.match_info["id"], await _body(request)))
+    campaign = await request.app[CAMPAIGNS].update(request.match_info["id"], await _body(request))
+    await audit(request, "campaign.update", campaign["id"], name=campaign["name"])
+    return web.json_response(campaign)
 
 
 @requires(Role.MARKETER)
@@ -48,12 +50,36 @@ async def change(request: web.Request) -> web.Response:
     action = request.match_info["action"]
     if action not in ACTIONS:
         raise web.HTTPNotFound(reason=f"unknown action; one of {', '.join(ACTIONS)}")
-    return web.json_response(await request.app[CAMPAIGNS].change(request.match_info["id"], action))
+    campaign = await request.app[CAMPAIGNS].change(request.match_info["id"], action)
+    await audit(request, f"campaign.{action}", campaign["id"], name=campaign["name"],
+                next_run_at=campaign.get("next_run_at"))  # fmt: skip
+    return web.json_response(campaign)
 
 
 @requires(Role.MARKETER)
 async def audience(request: web.Request) -> web.Response:
     return web.json_response(await request.app[CAMPAIGNS].audience(request.match_info["id"]))
+
+
+@requires(Role.MARKETER)
+async def draft_audience(request: web.Request) -> web.Response:
+    """The audience of a campaign being written, nothing saved (the form's live size)."""
+    service = request.app[CAMPAIGNS]
+    return web.json_response(await service.audience_of(await service.parse(await _body(request))))
+
+
+@requires(Role.MARKETER)
+async def draft_preview(request: web.Request) -> web.Response:
+    """``{"campaign": spec, "customer_id": optional}``: the messages as a customer reads them."""
+    body = await _body(request)
+    if not isinstance(body, dict):
+        raise InvalidField("", "must be an object with the campaign")
+    customer_id = body.get("customer_id") or None
+    if customer_id is not None and not isinstance(customer_id, str):
+        raise InvalidField("customer_id", "must be text")
+    service = request.app[CAMPAIGNS]
+    spec = await service.parse(body.get("campaign"))
+    return web.json_response(await service.preview_of(spec, customer_id))
 
 
 @requires(Role.MARKETER)
@@ -85,6 +111,7 @@ async def test_send(request: web.Request) -> web.Response:
     campaign_id = request.match_info["id"]
     sender, channel, text = await request.app[CAMPAIGNS].test_message(campaign_id, customer_id)
     await conversations.nudge(sender, channel, text, f"test:{uuid.uuid4().hex}")
+    await audit(request, "campaign.test_send", campaign_id, customer_id=customer_id)
     return web.json_response({"sent_to": sender, "channel": channel, "text": text})
 
 

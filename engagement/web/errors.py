@@ -24,7 +24,7 @@ from engagement.services.contributions import (
 )
 from engagement.services.customer_view import UnknownCustomer
 from engagement.services.handoffs import HandoffClosed, UnknownHandoff
-from engagement.services.rules_book import NoRulesPublished
+from engagement.services.rules_book import NoRulesPublished, UnknownVersion
 from engagement.web.auth import Forbidden, Unauthenticated
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ STATUS: dict[type[Exception], int] = {
     UnknownContribution: 404,
     UnknownHandoff: 404,
     UnknownCampaign: 404,
+    UnknownVersion: 404,
     CampaignStateError: 409,
     HandoffClosed: 409,
     ModerationRefused: 409,

@@ -5,13 +5,15 @@ from __future__ import annotations
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from engagement.ports import Conversations
+from engagement.ports import Clock, Conversations
+from engagement.services.audit import AuditLog
 from engagement.services.brand import BrandView
 from engagement.services.campaign_results import CampaignResults
 from engagement.services.campaigns import CampaignService
 from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
 from engagement.services.customer_view import CustomerView
+from engagement.services.dashboard import Dashboard
 from engagement.services.handoffs import HandoffService
 from engagement.services.nudging import NudgeService
 from engagement.services.privacy import PrivacyService
@@ -37,3 +39,6 @@ CONVERSATIONS: web.AppKey[Conversations] = web.AppKey("conversations", Conversat
 CAMPAIGNS = web.AppKey("campaigns", CampaignService)
 CAMPAIGN_RESULTS = web.AppKey("campaign_results", CampaignResults)
 NUDGES = web.AppKey("nudges", NudgeService)
+CLOCK: web.AppKey[Clock] = web.AppKey("clock", Clock)  # type: ignore[type-abstract]
+AUDIT = web.AppKey("audit", AuditLog)
+DASHBOARD = web.AppKey("dashboard", Dashboard)

@@ -16,6 +16,7 @@ _ERROR = {
 _SIGNED: list[dict[str, list[str]]] = [{"shopSignature": []}]
 _ADMIN: list[dict[str, list[str]]] = [{"adminToken": []}]
 _CUSTOMER_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+_VERSION = {"name": "version", "in": "path", "required": True, "schema": {"type": "integer"}}
 _CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
@@ -258,6 +259,50 @@ DOCUMENT: dict[str, Any] = {
         "/api/v1/rules/versions": {
             "get": _op("published versions, newest first", security=_ADMIN, errors=("401", "403"))
         },
+        "/api/v1/rules/versions/{version}": {
+            "get": _op("one published version with its content", security=_ADMIN,
+                       params=[_VERSION], errors=("401", "403", "404"))
+        },
+        "/api/v1/rules/rollback": {
+            "post": _op("publish an earlier version's content again, as a new version "
+                        '({"version": n})', security=_ADMIN, body="Object", ok="201",
+                        errors=("401", "403", "404", "422"))
+        },
+        "/api/v1/rules/dry-run": {
+            "post": _op('what a rules file would award over sample events ({"rules": text, '
+                        '"events": [...]}); nothing is written', security=_ADMIN,
+                        body="Object", errors=("400", "401", "403", "422"))
+        },
+        "/api/v1/rules/backtest": {
+            "post": _op('a candidate rules file against the rules in force over the events '
+                        'of the last days ({"rules": text, "days": 30}), with the cost',
+                        security=_ADMIN, body="Object", errors=("400", "401", "403", "422"))
+        },
+        "/api/v1/me": {
+            "get": _op("the role of the bearer token and the console pages it may open",
+                       security=_ADMIN, errors=("401",))
+        },
+        "/api/v1/dashboard": {
+            "get": _op("the ladder now and week by week, the brand fusion score over time, "
+                       "rewards and their cost per week, campaign performance (?weeks=12)",
+                       security=_ADMIN, errors=("401", "403", "422"))
+        },
+        "/api/v1/audit": {
+            "get": _op("admin actions, newest first (?limit=200, ?action=rules.)",
+                       security=_ADMIN, errors=("401", "403", "422"))
+        },
+        "/api/v1/campaigns/audience": {
+            "post": _op("size a campaign being written (the spec as body), nothing saved",
+                        security=_ADMIN, body="Object", errors=("401", "403", "422"))
+        },
+        "/api/v1/campaigns/preview": {
+            "post": _op('the messages of a campaign being written as a customer reads them '
+                        '({"campaign": spec, "customer_id": optional})', security=_ADMIN,
+                        body="Object", errors=("401", "403", "422"))
+        },
+        "/chat": {"get": _op("the customer's chat page (socket.io to the Rasa server)")},
+        "/admin": {"get": _op("the console for community managers, marketers and admins")},
+        "/static": {"get": _op("(/static/…) the pages' scripts, styles and vendored libraries")},
         "/api/v1/contributions": {
             "get": _op(
                 "the moderation queue (?status=pending|approved|rejected|shipped, "
@@ -311,6 +356,7 @@ DOCUMENT: dict[str, Any] = {
                 },
             },  # fmt: skip
             "RulesFile": {"type": "string", "description": "the YAML rules file, as text"},
+            "Object": {"type": "object", "description": "a JSON object, as the summary says"},
             "Moderation": {
                 "type": "object",
                 "required": ["decision"],

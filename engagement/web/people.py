@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 
 from engagement.referrals import REFERRAL
-from engagement.web.auth import Role, caller, requires
+from engagement.web.auth import Role, audit, caller, requires
 from engagement.web.keys import CONVERSATIONS, CUSTOMER_VIEW, HANDOFFS, PRIVACY, REFERRALS, SETTINGS
 
 REFERRAL_PARAMETER = "fusion_ref"
@@ -44,6 +45,7 @@ async def resume_handoff(request: web.Request) -> web.Response:
     except ValueError:
         raise web.HTTPNotFound(reason="unknown handoff") from None
     handoff = await request.app[HANDOFFS].hand_back(handoff_id, caller(request), conversations)
+    await audit(request, "handoff.resume", str(handoff_id))
     return web.json_response(handoff.as_json())
 
 
@@ -53,6 +55,9 @@ async def erase_customer(request: web.Request) -> web.Response:
     customer_id = request.match_info["id"]
     await request.app[CUSTOMER_VIEW].summary(customer_id)  # 404 when unknown
     erased = await request.app[PRIVACY].erase_customer(customer_id)
+    # the log keeps proof of the erasure, not the identifier it erased
+    digest = hashlib.sha256(customer_id.encode()).hexdigest()[:16]
+    await audit(request, "customer.erase", f"sha256:{digest}")
     return web.json_response(
         {"customer_id": erased.customer_id, "conversations_queued": list(erased.conversations)}
     )

@@ -1,0 +1,817 @@
+// Reward rules (#/rules): YAML editor with a line gutter, live validation, dry-run,
+// back-test, publish and history (view / roll back).
+
+import {
+  ApiError,
+  api,
+  clear,
+  confirmDialog,
+  debounce,
+  describe,
+  errorNotice,
+  euros,
+  h,
+  humanize,
+  num,
+  replace,
+  signed,
+  spinner,
+  timeEl,
+  toast,
+} from "./core.js";
+
+const VALIDATE_DELAY_MS = 600;
+
+export async function render(ctx) {
+  // everything the page needs first: a role that may not edit the rules gets the API's 403
+  // (shown by the router) instead of an editor it cannot use
+  const listing = await api("GET", "/api/v1/rules/versions");
+  if (!ctx.alive()) return;
+  const versions = Array.isArray(listing.versions) ? listing.versions : [];
+  let content = "";
+  if (versions.length) {
+    const latest = await api("GET", `/api/v1/rules/versions/${encodeURIComponent(versions[0].version)}`);
+    content = latest.content || "";
+  } else {
+    try {
+      await api("POST", "/api/v1/rules/validate", { text: "" });
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 403 || err.status === 401)) throw err;
+    }
+  }
+  if (!ctx.alive()) return;
+  const page = new RulesPage(ctx, versions);
+  page.start(content);
+}
+
+class RulesPage {
+  constructor(ctx, versions) {
+    this.ctx = ctx;
+    this.versions = versions;
+    this.problems = [];
+    this.errorLines = new Map();
+    this.validateSeq = 0;
+    this.lastValidated = null;
+    this.loadedText = "";
+    this.stashed = null;
+    this.lineCount = 0;
+    this.build();
+  }
+
+  // -------------------------------------------------------------- layout
+
+  build() {
+    const ctx = this.ctx;
+    this.status = h("p", { id: "rules-status", class: "status-line", role: "status", "aria-live": "polite" });
+    this.inForce = h("p", { class: "subtitle", id: "rules-in-force" });
+
+    this.gutterInner = h("div", { class: "gutter-inner" });
+    this.gutter = h("div", { class: "gutter", "aria-hidden": "true" }, this.gutterInner);
+    this.text = h("textarea", {
+      id: "rules-text",
+      name: "rules",
+      class: "code",
+      wrap: "off",
+      spellcheck: "false",
+      autocomplete: "off",
+      autocapitalize: "off",
+      "aria-describedby": "rules-problems-title",
+    });
+    this.editor = h("div", { class: "editor" }, this.gutter, this.text);
+    this.validity = h("span", { id: "rules-validity", class: "validity" });
+    this.problemsList = h("ul", { id: "rules-problems", class: "problems", "aria-labelledby": "rules-problems-title" });
+    this.cursor = h("span", { class: "cursor-pos", "aria-hidden": "true" }, "line 1");
+
+    const validateButton = h("button", { id: "rules-validate", type: "button", onclick: () => this.validate(false) }, "Validate");
+    const publishButton = h("button", { id: "rules-publish", type: "button", class: "primary", onclick: () => this.publish() }, "Publish…");
+
+    this.eventsInput = h("textarea", { id: "dry-run-events", name: "events", class: "code small-code", spellcheck: "false", wrap: "off", rows: 12 });
+    this.eventsInput.value = JSON.stringify(sampleEvents(), null, 2);
+    this.dryRunResult = h("div", { id: "dry-run-result", class: "result", "aria-live": "polite" });
+    const dryRunButton = h("button", { id: "rules-dry-run", type: "button", onclick: () => this.dryRun() }, "Run on these events");
+
+    this.daysInput = h("input", { id: "backtest-days", name: "days", type: "number", min: "1", max: "365", step: "1", value: "30", class: "narrow" });
+    this.backtestResult = h("div", { id: "backtest-result", class: "result", "aria-live": "polite" });
+    const backtestButton = h("button", { id: "rules-backtest", type: "button", onclick: () => this.backtest() }, "Back-test");
+
+    this.history = h("div", { id: "rules-history" });
+
+    replace(
+      ctx.main,
+      h(
+        "div",
+        { class: "page page-rules" },
+        h(
+          "div",
+          { class: "page-head" },
+          h("div", null, h("h1", null, "Reward rules"), this.inForce),
+          h("div", { class: "page-tools" }, validateButton, publishButton),
+        ),
+        this.status,
+        h(
+          "div",
+          { class: "grid grid-rules" },
+          h(
+            "section",
+            { class: "card editor-card" },
+            h(
+              "header",
+              { class: "card-head" },
+              h("div", null, h("h2", null, "rules.yml"), h("p", { class: "card-sub" }, "Checked as you type. Nothing changes for customers until you publish.")),
+              this.validity,
+            ),
+            h("label", { for: "rules-text", class: "sr-only" }, "Reward rules (YAML)"),
+            this.editor,
+            h("div", { class: "editor-foot" }, this.cursor, h("span", { class: "hint" }, "Two-space indentation · points, badges, coupons, limits and budgets")),
+            h(
+              "div",
+              { class: "problems-box" },
+              h("h3", { id: "rules-problems-title", class: "sr-only" }, "Problems"),
+              this.problemsList,
+            ),
+          ),
+          h(
+            "section",
+            { class: "card history-card" },
+            h("header", { class: "card-head" }, h("div", null, h("h2", null, "History"), h("p", { class: "card-sub" }, "Every published version, newest first."))),
+            this.history,
+          ),
+        ),
+        h(
+          "div",
+          { class: "grid grid-2" },
+          h(
+            "section",
+            { class: "card" },
+            h("header", { class: "card-head" }, h("div", null, h("h2", null, "Dry-run"), h("p", { class: "card-sub" }, "What the editor's rules would award for these events, from an empty store."))),
+            h(
+              "div",
+              { class: "field" },
+              h("label", { for: "dry-run-events" }, "Sample events (JSON: a list of commerce or conversation events)"),
+              this.eventsInput,
+            ),
+            h("div", { class: "actions" }, dryRunButton),
+            this.dryRunResult,
+          ),
+          h(
+            "section",
+            { class: "card" },
+            h("header", { class: "card-head" }, h("div", null, h("h2", null, "Back-test"), h("p", { class: "card-sub" }, "Replays the stored events through the editor's rules and the rules in force."))),
+            h(
+              "div",
+              { class: "inline-form" },
+              h("div", { class: "field" }, h("label", { for: "backtest-days" }, "Period (days)"), this.daysInput),
+              backtestButton,
+            ),
+            this.backtestResult,
+          ),
+        ),
+      ),
+    );
+
+    this.autoValidate = debounce(() => this.validate(true), VALIDATE_DELAY_MS);
+    ctx.cleanup(() => this.autoValidate.cancel());
+    this.text.addEventListener("input", () => {
+      this.renderGutter();
+      this.updateCursor();
+      this.autoValidate();
+    });
+    this.text.addEventListener("scroll", () => this.syncScroll());
+    for (const type of ["keyup", "click", "select"]) this.text.addEventListener(type, () => this.updateCursor());
+    this.text.addEventListener("keydown", (event) => this.onKey(event));
+    this.daysInput.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        this.backtest();
+      }
+    });
+  }
+
+  start(content) {
+    this.renderHistory();
+    this.renderInForce();
+    this.setText(content);
+    if (!this.versions.length) {
+      this.setStatus("No rules are published yet: write them here, validate, then publish version 1.");
+      return;
+    }
+    this.validate(true);
+  }
+
+  // -------------------------------------------------------------- editor
+
+  setText(text) {
+    this.text.value = text;
+    this.loadedText = text;
+    this.lastValidated = null;
+    this.text.setSelectionRange(0, 0);
+    this.text.scrollTop = 0;
+    this.setProblems([], null);
+    this.renderGutter(true);
+    this.updateCursor();
+  }
+
+  dirty() {
+    return this.text.value !== this.loadedText;
+  }
+
+  renderGutter(force = false) {
+    const count = this.text.value.split("\n").length;
+    if (!force && count === this.lineCount && !this.gutterStale) return;
+    this.lineCount = count;
+    this.gutterStale = false;
+    const fragment = document.createDocumentFragment();
+    for (let n = 1; n <= count; n += 1) {
+      const line = h("div", { class: "gutter-line", dataset: { line: String(n) } }, String(n));
+      const message = this.errorLines.get(n);
+      if (message) {
+        line.classList.add("error");
+        line.title = message;
+      }
+      fragment.appendChild(line);
+    }
+    clear(this.gutterInner).appendChild(fragment);
+    this.syncScroll();
+  }
+
+  syncScroll() {
+    this.gutter.scrollTop = this.text.scrollTop;
+  }
+
+  updateCursor() {
+    const before = this.text.value.slice(0, this.text.selectionStart);
+    const line = before.split("\n").length;
+    const column = before.length - before.lastIndexOf("\n");
+    this.cursor.textContent = `line ${line}, column ${column}`;
+    for (const el of this.gutterInner.querySelectorAll(".gutter-line.current")) el.classList.remove("current");
+    const current = this.gutterInner.children[line - 1];
+    if (current) current.classList.add("current");
+  }
+
+  onKey(event) {
+    // Tab indents by two spaces (YAML); Escape then Tab leaves the editor.
+    if (event.key === "Escape") {
+      this.escaped = true;
+      return;
+    }
+    if (event.key === "Tab" && !event.shiftKey && !this.escaped && !event.ctrlKey && !event.altKey && !event.metaKey) {
+      event.preventDefault();
+      const { selectionStart: start, selectionEnd: end } = this.text;
+      this.text.setRangeText("  ", start, end, "end");
+      this.text.dispatchEvent(new Event("input"));
+      return;
+    }
+    this.escaped = false;
+  }
+
+  selectLine(n) {
+    const lines = this.text.value.split("\n");
+    const line = Math.min(Math.max(1, Number(n) || 1), lines.length);
+    let start = 0;
+    for (let i = 0; i < line - 1; i += 1) start += lines[i].length + 1;
+    const end = start + lines[line - 1].length;
+    this.text.focus();
+    this.text.setSelectionRange(start, end);
+    const lineHeight = parseFloat(getComputedStyle(this.text).lineHeight) || 20;
+    this.text.scrollTop = Math.max(0, (line - 1) * lineHeight - this.text.clientHeight / 3);
+    this.syncScroll();
+    this.updateCursor();
+  }
+
+  // -------------------------------------------------------------- problems
+
+  setProblems(problems, summary) {
+    this.problems = problems;
+    this.errorLines = new Map();
+    for (const p of problems) {
+      const line = Number(p.line) || 1;
+      const previous = this.errorLines.get(line);
+      this.errorLines.set(line, previous ? `${previous}\n${p.message}` : p.message);
+    }
+    clear(this.problemsList);
+    for (const p of problems) {
+      const item = h(
+        "li",
+        {
+          class: "rule-error",
+          tabindex: "0",
+          role: "button",
+          title: "Go to this line",
+          dataset: { line: String(p.line ?? "") },
+        },
+        `line ${p.line ?? "?"}: ${p.message}`,
+      );
+      const go = () => this.selectLine(p.line);
+      item.addEventListener("click", go);
+      item.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          go();
+        }
+      });
+      this.problemsList.appendChild(item);
+    }
+    this.gutterStale = true;
+    this.renderGutter(true);
+    this.validity.className = "validity";
+    if (summary === null) {
+      this.validity.textContent = "";
+    } else if (problems.length) {
+      this.validity.classList.add("invalid");
+      this.validity.textContent = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
+    } else {
+      this.validity.classList.add("valid");
+      this.validity.textContent = summary;
+    }
+  }
+
+  /** Shows a 422 "invalid rules" answer; true when it was one. */
+  showInvalid(err) {
+    if (err instanceof ApiError && err.status === 422 && Array.isArray(err.body.problems)) {
+      this.setProblems(err.body.problems, "");
+      return true;
+    }
+    return false;
+  }
+
+  async validate(auto) {
+    const text = this.text.value;
+    if (auto && text === this.lastValidated) return;
+    if (auto && !text.trim()) {
+      this.setProblems([], null);
+      return;
+    }
+    const seq = ++this.validateSeq;
+    this.validity.className = "validity checking";
+    this.validity.textContent = "checking…";
+    try {
+      const result = await api("POST", "/api/v1/rules/validate", { text });
+      if (!this.ctx.alive() || seq !== this.validateSeq) return;
+      this.lastValidated = text;
+      this.setProblems([], `valid · ${num(result.rules)} rules · ${num(result.badges)} badges`);
+      if (!auto) this.setStatus(`The rules are valid: ${num(result.rules)} rules, ${num(result.badges)} badges.`, "ok");
+    } catch (err) {
+      if (!this.ctx.alive() || seq !== this.validateSeq) return;
+      if (this.showInvalid(err)) {
+        this.lastValidated = text;
+        if (!auto) this.setStatus(`${err.body.problems.length} problem${err.body.problems.length === 1 ? "" : "s"} to fix: click one to go to its line.`, "error");
+        return;
+      }
+      this.validity.className = "validity invalid";
+      this.validity.textContent = "not checked";
+      if (!auto || !(err instanceof ApiError && err.status === 0)) this.setStatusNode(errorNotice(err));
+    }
+  }
+
+  // -------------------------------------------------------------- dry-run / back-test
+
+  readEvents() {
+    const raw = this.eventsInput.value.trim();
+    if (!raw) return [];
+    try {
+      const parsed = JSON.parse(raw);
+      if (Array.isArray(parsed)) return parsed;
+      if (parsed && Array.isArray(parsed.events)) return parsed.events;
+      if (parsed && typeof parsed === "object") return [parsed];
+    } catch (_) {
+      // JSON Lines: one event per line
+      const events = [];
+      const lines = raw.split("\n");
+      for (let i = 0; i < lines.length; i += 1) {
+        if (!lines[i].trim()) continue;
+        try {
+          events.push(JSON.parse(lines[i]));
+        } catch (exc) {
+          throw new Error(`the events are not valid JSON (line ${i + 1}: ${exc.message})`);
+        }
+      }
+      return events;
+    }
+    throw new Error("the events must be a JSON list");
+  }
+
+  async dryRun() {
+    let events;
+    try {
+      events = this.readEvents();
+    } catch (exc) {
+      replace(this.dryRunResult, h("div", { class: "notice notice-error", role: "alert" }, exc.message));
+      return;
+    }
+    replace(this.dryRunResult, spinner("Running…"));
+    try {
+      const report = await api("POST", "/api/v1/rules/dry-run", { json: { rules: this.text.value, events } });
+      if (!this.ctx.alive()) return;
+      replace(this.dryRunResult, reportView(report));
+    } catch (err) {
+      if (!this.ctx.alive()) return;
+      if (this.showInvalid(err)) {
+        replace(this.dryRunResult, h("div", { class: "notice notice-error", role: "alert" }, "The rules have problems: fix them first (see the list under the editor)."));
+      } else {
+        replace(this.dryRunResult, errorNotice(err));
+      }
+    }
+  }
+
+  async backtest() {
+    const days = Number(this.daysInput.value);
+    if (!Number.isInteger(days) || days < 1 || days > 365) {
+      replace(this.backtestResult, h("div", { class: "notice notice-error", role: "alert" }, "The period is a whole number of days from 1 to 365."));
+      this.daysInput.focus();
+      return;
+    }
+    replace(this.backtestResult, spinner("Replaying the stored events…"));
+    try {
+      const result = await api("POST", "/api/v1/rules/backtest", { json: { rules: this.text.value, days } });
+      if (!this.ctx.alive()) return;
+      replace(this.backtestResult, backtestView(result, days));
+    } catch (err) {
+      if (!this.ctx.alive()) return;
+      if (this.showInvalid(err)) {
+        replace(this.backtestResult, h("div", { class: "notice notice-error", role: "alert" }, "The rules have problems: fix them first (see the list under the editor)."));
+      } else {
+        replace(this.backtestResult, errorNotice(err));
+      }
+    }
+  }
+
+  // -------------------------------------------------------------- publish / history
+
+  async publish() {
+    const text = this.text.value;
+    if (!text.trim()) {
+      this.setStatus("The editor is empty: there is nothing to publish.", "error");
+      return;
+    }
+    const ok = await confirmDialog("Publish the editor's rules as a new version? Every process uses them from its next event.", { title: "Publish the rules", yes: "Publish" });
+    if (!ok || !this.ctx.alive()) return;
+    try {
+      const result = await api("POST", "/api/v1/rules", { text });
+      if (!this.ctx.alive()) return;
+      this.loadedText = text;
+      this.lastValidated = text;
+      this.setProblems([], "valid · published");
+      this.setStatus(`version ${result.version} published`, "ok");
+      toast(`Rules version ${result.version} published`, "ok");
+      await this.reloadHistory();
+    } catch (err) {
+      if (!this.ctx.alive()) return;
+      if (this.showInvalid(err)) {
+        this.setStatus(`Not published: ${err.body.problems.length} problem${err.body.problems.length === 1 ? "" : "s"} to fix first.`, "error");
+      } else {
+        this.setStatusNode(errorNotice(err));
+      }
+    }
+  }
+
+  async reloadHistory() {
+    try {
+      const listing = await api("GET", "/api/v1/rules/versions");
+      if (!this.ctx.alive()) return;
+      this.versions = Array.isArray(listing.versions) ? listing.versions : [];
+      this.renderHistory();
+      this.renderInForce();
+    } catch (err) {
+      if (this.ctx.alive()) replace(this.history, errorNotice(err));
+    }
+  }
+
+  renderInForce() {
+    const latest = this.versions[0];
+    if (!latest) {
+      this.inForce.textContent = "No version published yet.";
+      return;
+    }
+    replace(this.inForce, `Version ${latest.version} in force · published by ${humanize(latest.published_by || "?")} · `, timeEl(latest.published_at));
+  }
+
+  renderHistory() {
+    if (!this.versions.length) {
+      replace(this.history, h("p", { class: "empty" }, "No version yet."));
+      return;
+    }
+    const latest = this.versions[0].version;
+    const rows = this.versions.map((v) =>
+      h(
+        "li",
+        { class: "version-item", dataset: { version: String(v.version) } },
+        h(
+          "div",
+          { class: "version-main" },
+          h("span", { class: "version-number" }, `v${v.version}`),
+          v.version === latest ? h("span", { class: "pill pill-running" }, "in force") : null,
+          h("span", { class: "version-meta" }, humanize(v.published_by || "?"), " · ", timeEl(v.published_at)),
+          v.checksum ? h("code", { class: "checksum", title: `checksum ${v.checksum}` }, String(v.checksum).slice(0, 8)) : null,
+        ),
+        h(
+          "div",
+          { class: "version-actions" },
+          h("button", { type: "button", class: "view small ghost", dataset: { version: String(v.version) }, "aria-label": `View version ${v.version}`, onclick: () => this.view(v.version) }, "view"),
+          v.version === latest
+            ? null
+            : h("button", { type: "button", class: "rollback small ghost", dataset: { version: String(v.version) }, "aria-label": `Roll back to version ${v.version}`, onclick: () => this.rollback(v.version) }, "roll back"),
+        ),
+      ),
+    );
+    replace(this.history, h("ul", { class: "versions" }, rows));
+  }
+
+  stash() {
+    if (this.dirty()) this.stashed = this.text.value;
+  }
+
+  async view(version) {
+    try {
+      const found = await api("GET", `/api/v1/rules/versions/${encodeURIComponent(version)}`);
+      if (!this.ctx.alive()) return;
+      this.stash();
+      this.setText(found.content || "");
+      this.validate(true);
+      const latest = this.versions[0] && this.versions[0].version;
+      this.setStatusNode(
+        h(
+          "span",
+          null,
+          version === latest ? `Version ${version} (in force) loaded into the editor.` : `Version ${version} loaded into the editor (not in force; publish it or roll back to use it).`,
+          this.restoreButton(),
+        ),
+      );
+    } catch (err) {
+      if (this.ctx.alive()) this.setStatusNode(errorNotice(err));
+    }
+  }
+
+  restoreButton() {
+    if (this.stashed === null) return null;
+    const draft = this.stashed;
+    return h(
+      "button",
+      {
+        type: "button",
+        class: "link-button",
+        id: "rules-restore-draft",
+        onclick: () => {
+          this.stashed = null;
+          this.text.value = draft;
+          this.renderGutter(true);
+          this.validate(true);
+          this.setStatus("Your edits are back in the editor.");
+        },
+      },
+      " Restore my edits",
+    );
+  }
+
+  async rollback(version) {
+    const ok = await confirmDialog(`Roll back to version ${version}? Its rules are published again as a new version, in force from the next event.`, {
+      title: "Roll back the rules",
+      yes: `Roll back to v${version}`,
+      danger: true,
+    });
+    if (!ok || !this.ctx.alive()) return;
+    try {
+      const result = await api("POST", "/api/v1/rules/rollback", { json: { version } });
+      if (!this.ctx.alive()) return;
+      toast(`Rules version ${result.version} published`, "ok");
+      await this.reloadHistory();
+      try {
+        const found = await api("GET", `/api/v1/rules/versions/${encodeURIComponent(result.version)}`);
+        if (!this.ctx.alive()) return;
+        this.stash();
+        this.setText(found.content || "");
+        this.validate(true);
+      } catch (_) {
+        /* the status below still says what happened */
+      }
+      this.setStatusNode(h("span", { class: "ok" }, `version ${result.version} published (the rules of version ${version})`, this.restoreButton()));
+    } catch (err) {
+      if (this.ctx.alive()) this.setStatusNode(errorNotice(err));
+    }
+  }
+
+  // -------------------------------------------------------------- status
+
+  setStatus(text, kind) {
+    this.status.className = `status-line${kind ? " " + kind : ""}`;
+    this.status.textContent = text;
+  }
+
+  setStatusNode(node) {
+    this.status.className = "status-line";
+    replace(this.status, node);
+  }
+}
+
+// ---------------------------------------------------------------- reports
+
+function byRule(report) {
+  const list = report.by_rule;
+  if (Array.isArray(list)) return list;
+  if (list && typeof list === "object") return Object.entries(list).map(([rule, v]) => ({ rule, ...v }));
+  return [];
+}
+
+function count(value) {
+  return Array.isArray(value) ? value.length : Number(value) || 0;
+}
+
+function badgesOf(report) {
+  if (report.badges !== undefined) return count(report.badges);
+  return byRule(report).reduce((sum, r) => sum + (Number(r.badges) || 0), 0);
+}
+
+function totalCost(report) {
+  return (Number(report.points_liability) || 0) + (Number(report.coupon_cost) || 0);
+}
+
+function reportView(report) {
+  const rules = byRule(report);
+  const outcomes = report.outcomes && typeof report.outcomes === "object" ? Object.entries(report.outcomes) : [];
+  const stats = h(
+    "dl",
+    { class: "stats" },
+    stat("events", num(report.events)),
+    stat("customers rewarded", num(count(report.customers))),
+    stat("points", num(report.points)),
+    stat("points liability", euros(report.points_liability)),
+    stat("coupons", num(report.coupons)),
+    stat("coupon cost", euros(report.coupon_cost)),
+  );
+  const outcomeRow = outcomes.length
+    ? h(
+        "p",
+        { class: "outcomes" },
+        h("span", { class: "muted" }, "decisions: "),
+        outcomes.map(([k, v]) => h("span", { class: `pill pill-${k}` }, `${humanize(k)} ${num(v)}`)),
+      )
+    : null;
+  const tableEl = rules.length
+    ? h(
+        "div",
+        { class: "table-wrap" },
+        h(
+          "table",
+          { class: "data compact", id: "dry-run-table" },
+          h("thead", null, h("tr", null, h("th", { scope: "col" }, "rule"), h("th", { scope: "col", class: "num" }, "points"), h("th", { scope: "col", class: "num" }, "coupons"), h("th", { scope: "col", class: "num" }, "badges"))),
+          h(
+            "tbody",
+            null,
+            rules.map((r) => h("tr", null, h("td", null, h("code", null, r.rule)), h("td", { class: "num" }, num(r.points)), h("td", { class: "num" }, num(r.coupons)), h("td", { class: "num" }, num(r.badges)))),
+          ),
+          h(
+            "tfoot",
+            null,
+            h(
+              "tr",
+              null,
+              h("th", { scope: "row" }, "total"),
+              h("td", { class: "num" }, num(report.points)),
+              h("td", { class: "num" }, num(report.coupons)),
+              h("td", { class: "num" }, num(badgesOf(report))),
+            ),
+          ),
+        ),
+      )
+    : h("p", { class: "empty" }, "No rule awarded anything for these events.");
+  return h("div", { class: "report" }, stats, outcomeRow, tableEl);
+}
+
+function stat(label, value) {
+  return h("div", { class: "stat" }, h("dt", null, label), h("dd", null, value));
+}
+
+function backtestView(result, days) {
+  const cand = result.candidate || {};
+  const cur = result.in_force || {};
+  const rows = [
+    ["events replayed", cand.events, cur.events, num],
+    ["customers rewarded", count(cand.customers), count(cur.customers), num],
+    ["points", cand.points, cur.points, num],
+    ["points liability", cand.points_liability, cur.points_liability, euros],
+    ["coupons", cand.coupons, cur.coupons, num],
+    ["coupon cost", cand.coupon_cost, cur.coupon_cost, euros],
+    ["badges", badgesOf(cand), badgesOf(cur), num],
+  ];
+  const delta = totalCost(cand) - totalCost(cur);
+  const versionLabel = result.version_in_force ? `in force (v${result.version_in_force})` : "in force";
+  const tableEl = h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { class: "data compact compare", id: "backtest-table" },
+      h(
+        "thead",
+        null,
+        h("tr", null, h("th", { scope: "col" }, ""), h("th", { scope: "col", class: "num" }, "candidate"), h("th", { scope: "col", class: "num" }, versionLabel), h("th", { scope: "col", class: "num" }, "difference")),
+      ),
+      h(
+        "tbody",
+        null,
+        rows.map(([label, a, b, format]) => {
+          const diff = (Number(a) || 0) - (Number(b) || 0);
+          return h(
+            "tr",
+            null,
+            h("th", { scope: "row" }, label),
+            h("td", { class: "num" }, format(a)),
+            h("td", { class: "num" }, format(b)),
+            h("td", { class: `num diff ${diff > 0 ? "up" : diff < 0 ? "down" : ""}` }, signed(diff, format)),
+          );
+        }),
+      ),
+      h(
+        "tfoot",
+        null,
+        h(
+          "tr",
+          { class: "cost-row" },
+          h("th", { scope: "row" }, "total cost"),
+          h("td", { class: "num" }, euros(totalCost(cand))),
+          h("td", { class: "num" }, euros(totalCost(cur))),
+          h("td", { class: `num diff ${delta > 0 ? "up" : delta < 0 ? "down" : ""}` }, signed(delta, euros)),
+        ),
+      ),
+    ),
+  );
+  const since = result.since ? h("span", null, " since ", timeEl(result.since)) : null;
+  const headline = h(
+    "p",
+    { class: `cost-delta ${delta > 0 ? "up" : delta < 0 ? "down" : "same"}` },
+    Math.abs(delta) < 0.005
+      ? `Same cost as the rules in force over the last ${days} days.`
+      : `This change would have cost ${euros(Math.abs(delta))} ${delta > 0 ? "more" : "less"} over the last ${days} days.`,
+  );
+  const changed = ruleChanges(cand, cur);
+  return h(
+    "div",
+    { class: "report" },
+    headline,
+    h("p", { class: "muted small" }, `${num(cand.events)} events replayed`, since, ` against ${versionLabel}.`),
+    tableEl,
+    changed,
+  );
+}
+
+function ruleChanges(cand, cur) {
+  const a = new Map(byRule(cand).map((r) => [r.rule, r]));
+  const b = new Map(byRule(cur).map((r) => [r.rule, r]));
+  const names = [...new Set([...a.keys(), ...b.keys()])].sort();
+  const rows = [];
+  for (const name of names) {
+    const x = a.get(name) || {};
+    const y = b.get(name) || {};
+    const parts = [];
+    for (const key of ["points", "coupons", "badges"]) {
+      const p = Number(x[key]) || 0;
+      const q = Number(y[key]) || 0;
+      if (p !== q) parts.push(`${key} ${num(q)} → ${num(p)}`);
+    }
+    if (parts.length) rows.push(h("li", null, h("code", null, name), ": ", parts.join(", ")));
+  }
+  if (!rows.length) return h("p", { class: "muted small" }, "No rule's payout changed.");
+  return h("div", { class: "rule-changes" }, h("h3", null, "Rules whose payout changed"), h("ul", null, rows));
+}
+
+// ---------------------------------------------------------------- sample events
+
+function iso(daysAgo, hour) {
+  const d = new Date(Date.now() - daysAgo * 86400000);
+  d.setUTCHours(hour, 12, 0, 0);
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function sampleEvents() {
+  const order = {
+    id: "A-10231",
+    total: 64.9,
+    currency: "EUR",
+    items: [
+      { sku: "TEA-GREEN-100", name: "Sencha green tea 100 g", quantity: 2, price: 12.5 },
+      { sku: "POT-CAST-08", name: "Cast-iron teapot 0.8 l", quantity: 1, price: 39.9 },
+    ],
+  };
+  return [
+    {
+      id: "evt-90001",
+      type: "purchase",
+      occurred_at: iso(12, 9),
+      customer: { id: "c-1042", name: "Léa Martin", language: "fr", timezone: "Europe/Paris" },
+      order,
+    },
+    {
+      id: "evt-90002",
+      type: "purchase",
+      occurred_at: iso(10, 17),
+      customer: { id: "c-2077", name: "Tom Baker", language: "en", timezone: "Europe/London" },
+      order: { id: "A-10244", total: 129.0, currency: "EUR", items: [{ sku: "KETTLE-GOOSE", name: "Gooseneck kettle", quantity: 1, price: 129.0 }] },
+    },
+    {
+      id: "evt-90003",
+      type: "delivery",
+      occurred_at: iso(3, 14),
+      customer: { id: "c-1042" },
+      order,
+    },
+  ];
+}

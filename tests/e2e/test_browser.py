@@ -1,0 +1,313 @@
+"""The pages in a real browser: Debian's chromium driven by Playwright against the real
+Rasa server, action server and engagement service (``python -m bot run``).
+
+Every page visited is photographed into ``test-artifacts/browser/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from bot.composition import PROJECT_DIR
+from tests.conftest import TEST_TOKENS
+from tests.e2e.test_run import (
+    START_TIMEOUT,
+    Fusion,
+    new_customer,
+    purchase,
+    shop_event,
+    start,
+    stop,
+    web_campaign,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+ARTIFACTS = PROJECT_DIR / "test-artifacts" / "browser"
+ROLES = {
+    "FUSION_COMMUNITY_MANAGER_TOKEN": "cm-token-for-browser-tests-0123",
+    "FUSION_MARKETER_TOKEN": "mk-token-for-browser-tests-0123",
+}
+MANAGER, MARKETER = ROLES["FUSION_COMMUNITY_MANAGER_TOKEN"], ROLES["FUSION_MARKETER_TOKEN"]
+WAIT_MS = 60_000  # the first answers of a fresh Rasa server can be slow on a busy machine
+
+
+def chromium() -> str:
+    for candidate in (os.environ.get("FUSION_CHROMIUM"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).exists():
+            return candidate
+    pytest.fail("no chromium: `make browser` installs Debian's package")
+
+
+@pytest.fixture(scope="module")
+def fusion(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fusion]:
+    running = start(tmp_path_factory.mktemp("browser"), **ROLES)
+    if not running.wait_for("Fusion is running", START_TIMEOUT):
+        stop(running)
+        pytest.fail("fusion did not start:\n" + "\n".join(running.output[-60:]))
+    history(running)
+    yield running
+    stop(running)
+
+
+def history(fusion: Fusion) -> None:
+    """Ten weeks of a small shop: customers buy once, some come back, for the dashboard."""
+    now = datetime.now(timezone.utc)
+    for number in range(24):
+        customer = f"shopper-{number:02d}-{uuid.uuid4().hex[:4]}"
+        first = now - timedelta(weeks=10 - number % 10, hours=number)
+        for visit in range(1 + number % 4):
+            at = first + timedelta(days=9 * visit)
+            if at >= now:
+                break
+            order = {"id": f"H{number:02d}{visit}-{uuid.uuid4().hex[:4]}", "total": 30.0 + number,
+                     "currency": "EUR", "items": [{"sku": "SKU-H", "name": "Pull", "quantity": 1,
+                                                   "price": 30.0 + number}]}  # fmt: skip
+            buyer = {"id": customer, "name": "Alex", "language": "fr"}
+            shop_event(fusion, {"id": f"buy-{order['id']}", "type": "purchase", "order": order,
+                                "occurred_at": at.isoformat(), "customer": buyer})  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium(), args=["--no-sandbox"] if os.geteuid() == 0 else []
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="fr-FR", timezone_id="Europe/Paris"
+    )
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert errors == [], f"script errors on the page: {errors}"
+
+
+def shot(page: Page, name: str, *, whole: bool = True) -> None:
+    """``whole``: the full scrolled page (the chat fills the window and scrolls inside)."""
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=whole)
+
+
+# the customer's side
+
+
+def open_chat(page: Page, fusion: Fusion, customer: str) -> None:
+    page.goto(f"{fusion.engagement}/chat?customer={customer}")
+    expect(page.locator("#status")).to_have_attribute("data-state", "online", timeout=WAIT_MS)
+
+
+def say(page: Page, text: str) -> None:
+    """Types a message and sends it with the keyboard, as a customer would."""
+    field = page.locator("#composer input[name=message]")
+    field.fill(text)
+    field.press("Enter")
+    expect(page.locator(".msg.user .text").last).to_have_text(text)
+
+
+def answer_containing(page: Page, text: str) -> Any:
+    found = page.locator(".msg.bot", has_text=text).last
+    expect(found).to_be_visible(timeout=WAIT_MS)
+    return found
+
+
+def test_a_customer_chats_in_french_leaves_a_review_and_sees_the_reward(
+    fusion: Fusion, page: Page
+) -> None:
+    customer = new_customer()
+    order_id = f"CMD-{uuid.uuid4().int % 100000:05d}"
+    purchase(fusion, customer, order_id, 59.9)
+    open_chat(page, fusion, customer)
+    say(page, "Bonjour")
+    answer_containing(page, "Bonjour")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.locator("#composer button[type=submit]")).to_have_text(re.compile("Envoyer"))
+    say(page, "je voudrais laisser un avis")
+    answer_containing(page, "Quel article")
+    say(page, order_id)
+    answer_containing(page, "Quelle note")
+    say(page, "5")
+    answer_containing(page, "Dites-m'en")
+    say(page, "Très beau pull, la taille est parfaite")
+    reward = answer_containing(page, "Merci pour votre avis")
+    expect(reward).to_contain_text("30 points")
+    shot(page, "chat-review", whole=False)
+    page.reload()  # the conversation is still there, and still the same one
+    expect(page.locator(".msg.bot", has_text="Merci pour votre avis")).to_have_count(1)
+    say(page, "combien j'ai de points ?")
+    answer_containing(page, "Vous avez")
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(page, "chat-mobile", whole=False)
+
+
+def test_a_nudge_scheduled_through_the_api_appears_live_in_an_open_chat_page(
+    fusion: Fusion, page: Page
+) -> None:
+    customer = new_customer()
+    purchase(fusion, customer, f"CMD-{uuid.uuid4().int % 100000:05d}", 30.0)
+    open_chat(page, fusion, customer)
+    say(page, "j'accepte de recevoir vos offres")
+    answer_containing(page, "C'est noté")
+    campaign = web_campaign("browser nudge")
+    created = api(fusion, MARKETER, "POST", "/api/v1/campaigns", json=campaign)
+    assert created.status_code == 201, created.text
+    scheduled = api(fusion, MARKETER, "POST", f"/api/v1/campaigns/{created.json()['id']}/schedule")
+    assert scheduled.status_code == 200, scheduled.text
+    nudge = answer_containing(page, "une surprise vous attend")
+    expect(nudge).to_contain_text("Léa, une surprise vous attend")
+    shot(page, "chat-nudge", whole=False)
+
+
+def test_what_was_sent_while_the_customer_was_away_shows_when_they_come_back(
+    fusion: Fusion, page: Page
+) -> None:
+    customer = new_customer()
+    purchase(fusion, customer, f"CMD-{uuid.uuid4().int % 100000:05d}", 30.0)
+    open_chat(page, fusion, customer)
+    say(page, "Bonjour")
+    answer_containing(page, "Bonjour")
+    page.goto("about:blank")  # the customer leaves: the socket closes
+    on_the_web = {"all": [{"field": "channel", "op": "eq", "value": "socketio"}]}
+    parcel = {"fr": "Votre colis arrive demain !", "en": "Your parcel comes tomorrow!"}
+    away = {**web_campaign("browser away"), "class": "service", "audience": on_the_web,
+            "messages": parcel}  # fmt: skip
+    created = api(fusion, MARKETER, "POST", "/api/v1/campaigns", json=away).json()
+    api(fusion, MARKETER, "POST", f"/api/v1/campaigns/{created['id']}/schedule")
+    results = f"/api/v1/campaigns/{created['id']}/results"
+    deadline = time.monotonic() + 60
+    while api(fusion, MARKETER, "GET", results).json()["pending_by_reason"].get("offline", 0) < 1:
+        assert time.monotonic() < deadline, "the nudge did not wait for the customer"
+        time.sleep(0.5)
+    open_chat(page, fusion, customer)
+    expect(page.locator(".msg.bot", has_text="Bonjour").first).to_be_visible()  # kept
+    answer_containing(page, "Votre colis arrive demain")
+    shot(page, "chat-back", whole=False)
+
+
+# the console
+
+
+def api(fusion: Fusion, token: str, method: str, path: str, **kwargs: Any) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"}
+    return requests.request(method, f"{fusion.engagement}{path}", headers=headers, timeout=30,
+                            **kwargs)  # fmt: skip
+
+
+def sign_in(page: Page, fusion: Fusion, token: str, where: str = "dashboard") -> None:
+    page.goto(f"{fusion.engagement}/admin#/{where}")
+    page.locator("#signin input[name=token]").fill(token)
+    page.locator("#signin input[name=token]").press("Enter")
+    expect(page.locator("#signout")).to_be_visible(timeout=WAIT_MS)
+
+
+def test_a_community_manager_sees_a_located_error_then_publishes_a_rule_change(
+    fusion: Fusion, page: Page
+) -> None:
+    sign_in(page, fusion, MANAGER)
+    page.locator('nav a[href="#/rules"]').click()
+    editor = page.locator("#rules-text")
+    expect(editor).to_have_value(re.compile("rules:"), timeout=WAIT_MS)
+    original = editor.input_value()
+    line = next(n for n, text in enumerate(original.splitlines(), 1) if "points: 20}" in text)
+    editor.fill(original.replace("points: 20}", "points: lots}", 1))
+    page.locator("#rules-validate").click()
+    problem = page.locator("#rules-problems .rule-error").first
+    expect(problem).to_contain_text(f"line {line}", timeout=WAIT_MS)
+    shot(page, "rules-error")
+    changed = original.replace("points: 20}", "points: 25}", 1)
+    editor.fill(changed)
+    page.locator("#rules-validate").click()
+    expect(page.locator("#rules-problems .rule-error")).to_have_count(0, timeout=WAIT_MS)
+    page.locator("#rules-publish").click()
+    page.locator("#confirm-yes").click()
+    expect(page.locator("#rules-status")).to_contain_text("version 2", timeout=WAIT_MS)
+    shot(page, "rules-published")
+    version = api(fusion, MANAGER, "GET", "/api/v1/rules/versions/2").json()
+    assert version["content"] == changed
+    assert version["published_by"] == "community_manager"
+
+
+def test_a_marketer_sees_the_audience_size_and_schedules_a_campaign(
+    fusion: Fusion, page: Page
+) -> None:
+    sign_in(page, fusion, MARKETER, "campaigns/new")
+    form = page.locator("#campaign-form")
+    name = f"Come back {uuid.uuid4().hex[:4]}"
+    form.locator("input[name=name]").fill(name)
+    form.locator("textarea[name=message_fr]").fill("Bonjour {{ first_name }}, revenez nous voir !")
+    form.locator("textarea[name=message_en]").fill("Hello {{ first_name }}, come and see us!")
+    form.locator("select[name=class]").select_option("service")
+    tomorrow = datetime.now(timezone.utc) + timedelta(days=1)
+    form.locator("input[name=schedule_once]").fill(tomorrow.strftime("%Y-%m-%dT10:00"))
+    everyone = api(fusion, MARKETER, "POST", "/api/v1/campaigns/audience", json={
+        "name": name, "class": "service", "messages": {"fr": "x", "en": "x"},
+        "schedule": {"once": tomorrow.isoformat()}, "audience": {"all": []}}).json()  # fmt: skip
+    assert everyone["matching"] >= 24  # the shop's history at least
+    expect(page.locator("#audience-size")).to_contain_text(
+        f"{everyone['matching']}", timeout=WAIT_MS
+    )
+    expect(page.locator("#preview-fr")).to_contain_text("revenez nous voir", timeout=WAIT_MS)
+    shot(page, "campaign-form")
+    page.locator("#campaign-schedule").click()
+    expect(page.get_by_text("scheduled").first).to_be_visible(timeout=WAIT_MS)
+    campaigns = api(fusion, MARKETER, "GET", "/api/v1/campaigns").json()["campaigns"]
+    (mine,) = (c for c in campaigns if c["name"] == name)
+    assert mine["status"] == "scheduled"
+    assert mine["spec"]["messages"]["fr"] == "Bonjour {{ first_name }}, revenez nous voir !"
+    page.goto(f"{fusion.engagement}/admin#/campaigns")
+    expect(page.get_by_text(name)).to_be_visible(timeout=WAIT_MS)
+    shot(page, "campaigns")
+    page.goto(f"{fusion.engagement}/admin#/campaigns/{mine['id']}/results")
+    page.wait_for_load_state("networkidle")
+    shot(page, "campaign-results")
+
+
+def test_a_marketer_cannot_open_the_rules_editor(fusion: Fusion, page: Page) -> None:
+    sign_in(page, fusion, MARKETER)
+    expect(page.locator('nav a[href="#/campaigns"]')).to_be_visible()
+    expect(page.locator('nav a[href="#/rules"]')).to_have_count(0)
+    page.goto(f"{fusion.engagement}/admin#/rules")
+    expect(page.locator(".forbidden")).to_contain_text("marketer", timeout=WAIT_MS)
+    expect(page.locator("#rules-publish")).to_have_count(0)
+    shot(page, "rules-forbidden")
+    refused = api(fusion, MARKETER, "POST", "/api/v1/rules", data="rules: []")
+    assert refused.status_code == 403
+
+
+def test_the_admin_sees_every_page_of_the_console(fusion: Fusion, page: Page) -> None:
+    token = TEST_TOKENS["FUSION_ADMIN_TOKEN"]
+    draft = {"name": "audited", "class": "service", "messages": {"fr": "x", "en": "x"},
+             "schedule": {"cron": "0 10 * * 1"}, "audience": {"all": []}}  # fmt: skip
+    assert api(fusion, token, "POST", "/api/v1/campaigns", json=draft).status_code == 201
+    sign_in(page, fusion, token)
+    for view in ("dashboard", "moderation", "customers", "campaigns", "audit"):
+        page.goto(f"{fusion.engagement}/admin#/{view}")
+        page.wait_for_load_state("networkidle")
+        expect(page.locator(".forbidden")).to_have_count(0)
+        shot(page, f"console-{view}")
+    expect(page.locator("#main")).to_contain_text("campaign.create")  # the audit log
+    page.goto(f"{fusion.engagement}/admin#/dashboard")
+    for chart in ("funnel", "funnel-weeks", "fusion", "rewards", "campaigns"):
+        expect(page.locator(f"#chart-{chart}")).to_be_visible(timeout=WAIT_MS)
+    page.wait_for_timeout(1000)  # the charts' entry animation
+    shot(page, "dashboard")
