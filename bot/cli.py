@@ -23,10 +23,12 @@ from bot.composition import (
     with_generated_secrets,
 )
 from bot.conversations import RasaConversations
+from bot.demo import DemoSummary, seed
 from bot.rules_cli import duration, rules_command
 from bot.supervisor import Service, supervise
 from bot.training import ensure_model
 from engagement.settings import Settings, SettingsError
+from engagement.storage.database import Database
 from engagement.storage.migrate import upgrade
 from engagement.web.app import create_app
 
@@ -57,6 +59,11 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
     rules_commands.add_parser("publish", help="make a rules file the rules in force").add_argument(
         "file", type=Path
     )
+    demo = commands.add_parser(
+        "demo", help="write a small brand's last weeks into the database (ids demo-…)"
+    )
+    demo.add_argument("--customers", type=int, default=240)
+    demo.add_argument("--weeks", type=int, default=12)
     rewards = commands.add_parser("rewards", help="rewards housekeeping")
     rewards_commands = rewards.add_subparsers(dest="rewards_command", required=True)
     rewards_commands.add_parser(
@@ -81,6 +88,9 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
             return rules_command(args, settings)
         case "rewards":
             print(asyncio.run(expire_points(settings)))
+        case "demo":
+            migrate(settings)
+            print(asyncio.run(demo_data(settings, args.customers, args.weeks)))
         case "serve":
             web.run_app(
                 create_app(settings, conversations=RasaConversations.from_settings(settings)),
@@ -95,6 +105,16 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
         case "run":
             return run_everything(environment)
     return 0
+
+
+async def demo_data(settings: Settings, customers: int, weeks: int) -> DemoSummary:
+    if not 1 <= customers <= 100_000 or not 1 <= weeks <= 52:
+        raise SystemExit("fusion demo: --customers 1–100000, --weeks 1–52")
+    db = Database.from_url(settings.database_url)
+    try:
+        return await seed(db, customers=customers, weeks=weeks)
+    finally:
+        await db.dispose()
 
 
 def migrate(settings: Settings) -> None:
@@ -156,6 +176,8 @@ def banner(settings: Settings, generated: Sequence[str]) -> str:
         f"  Rasa HTTP API           {settings.rasa_url}  (token FUSION_RASA_TOKEN)",
         f"  action server           {_action_health(settings).removesuffix('/health')}",
         f"  engagement service      {settings.engagement_url}  (GET /health)",
+        f"  customer chat page      {settings.engagement_url}/chat",
+        f"  staff console           {settings.engagement_url}/admin  (sign in with a token)",
         f"  database                {settings.database_url}",
         f"  admin token             {settings.admin_token}",
     ]
