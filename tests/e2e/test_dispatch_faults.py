@@ -164,8 +164,8 @@ def test_a_campaign_survives_a_killed_engagement_service_and_a_rasa_outage(stack
 
     # A batch is recorded (and logged) as a whole once all its nudges went out, so wait
     # until both services have finished one: both were sending, and the rest is pending.
-    wait_until(lambda: sent_by(data / "engagement-1.log") > 0
-               and sent_by(data / "engagement-2.log") > 0, 120, "a batch from each service")  # fmt: skip
+    both = ("engagement-1.log", "engagement-2.log")
+    wait_until(lambda: all(sent_by(data / log) > 0 for log in both), 120, "a batch from each")
     processes.kill("engagement-2")  # mid-dispatch, leases held
     killed_at = deliveries(data / "fusion.db")
     assert killed_at.get("pending", 0) > 0, "killed in the middle of the campaign"
