@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,7 +23,7 @@ from bot.composition import (
     render_rasa_config,
     with_generated_secrets,
 )
-from bot.conversations import RasaConversations
+from bot.conversations import RasaConversations, ensure_tracker_database
 from bot.demo import DemoSummary, seed
 from bot.rules_cli import duration, rules_command
 from bot.supervisor import Service, supervise
@@ -119,7 +120,9 @@ async def demo_data(settings: Settings, customers: int, weeks: int) -> DemoSumma
 
 def migrate(settings: Settings) -> None:
     upgrade(settings.database_url)
-    print(f"database up to date: {settings.database_url}")
+    print(f"database up to date: {redacted(settings.database_url)}")
+    if ensure_tracker_database(settings.tracker_db_url):
+        print(f"created Rasa's tracker database: {redacted(settings.tracker_db_url)}")
     version = asyncio.run(publish_default_rules_if_none(settings))
     if version is not None:
         print(f"published the default reward rules as version {version}")
@@ -163,6 +166,11 @@ def rasa_command(settings: Settings, model: Path) -> list[str]:
     return [sys.executable, "-m", "rasa", "run", "--enable-api", *flat]
 
 
+def redacted(url: str) -> str:
+    """A URL fit for a terminal or a log: its password masked."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
 def _action_health(settings: Settings) -> str:
     return settings.action_url.removesuffix("/webhook") + "/health"
 
@@ -178,7 +186,9 @@ def banner(settings: Settings, generated: Sequence[str]) -> str:
         f"  engagement service      {settings.engagement_url}  (GET /health)",
         f"  customer chat page      {settings.engagement_url}/chat",
         f"  staff console           {settings.engagement_url}/admin  (sign in with a token)",
-        f"  database                {settings.database_url}",
+        f"  database                {redacted(settings.database_url)}",
+        f"  Rasa's tracker store    {redacted(settings.tracker_db_url)}",
+        f"  Rasa's lock store       {redacted(settings.redis_url or 'in memory')}",
         f"  admin token             {settings.admin_token}",
     ]
     if generated:

@@ -8,9 +8,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
+import yaml
 from aiohttp import web
 from rasa_sdk import Action
+from sqlalchemy.engine import make_url
 
 from actions.account import (
     ActionCheckBadges,
@@ -229,12 +233,36 @@ async def expire_points(settings: Settings) -> str:
     )
 
 
+def rasa_stores(settings: Settings) -> dict[str, Any]:
+    """Rasa's tracker store (SQLite file or PostgreSQL database) and lock store (Redis when
+    FUSION_REDIS_URL is set, so that several Rasa servers take a conversation's turns one
+    at a time; in memory otherwise), as ``endpoints.yml`` spells them."""
+    tracker = make_url(settings.tracker_db_url)
+    stores: dict[str, Any]
+    if tracker.get_backend_name() == "sqlite":
+        stores = {"tracker_store": {"type": "SQL", "dialect": "sqlite", "db": tracker.database}}
+    else:
+        stores = {"tracker_store": {
+            "type": "SQL", "dialect": "postgresql", "url": tracker.host,
+            "port": tracker.port or 5432, "db": tracker.database,
+            "username": tracker.username, "password": tracker.password,
+        }}  # fmt: skip
+    if settings.redis_url:
+        redis = urlsplit(settings.redis_url)
+        stores["lock_store"] = {
+            "type": "redis", "url": redis.hostname or "localhost", "port": redis.port or 6379,
+            "db": int(redis.path.strip("/") or 1), "key_prefix": "fusion",
+            "password": unquote(redis.password) if redis.password else None,
+            "use_ssl": redis.scheme == "rediss",
+        }  # fmt: skip
+    return stores
+
+
 def rasa_config_values(settings: Settings) -> dict[str, str]:
     """What ``endpoints.yml`` and ``credentials.yml`` refer to as ``${FUSION_…}``."""
     return {
         "FUSION_ACTION_URL": settings.action_url,
         "FUSION_ACTION_TOKEN": settings.action_token or "",
-        "FUSION_TRACKER_DB": str(settings.tracker_store_path),
         "FUSION_MAX_MESSAGE_LENGTH": str(settings.max_message_length),
         "FUSION_RASA_TOKEN": settings.rasa_token or "",
         "FUSION_ENGAGEMENT_URL": settings.engagement_url,
@@ -253,6 +281,8 @@ def render_rasa_config(settings: Settings, name: str) -> Path:
     if missing:
         raise ValueError(f"{name} refers to unknown settings: {', '.join(sorted(missing))}")
     rendered = PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+    if name == "endpoints.yml":
+        rendered += "\n" + yaml.safe_dump(rasa_stores(settings), sort_keys=False)
     target = settings.data_dir / "rasa" / name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(rendered)

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import aiohttp
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -54,7 +55,7 @@ class RasaConversations:
         return cls(
             settings.rasa_urls,
             settings.rasa_token,
-            f"sqlite+aiosqlite:///{settings.tracker_store_path}",
+            settings.tracker_db_url,
             settings.nudge_quiet_s,
         )
 
@@ -237,3 +238,28 @@ def _json(data: str | None) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def ensure_tracker_database(url: str) -> bool:
+    """Creates Rasa's PostgreSQL tracker database when it is missing (Rasa creates its tables,
+    not the database); True when it was created. Nothing to do for a SQLite file."""
+    target = make_url(url)
+    if target.get_backend_name() != "postgresql":
+        return False
+    server = sa.create_engine(
+        target.set(drivername="postgresql+psycopg2", database="postgres"),
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        with server.connect() as conn:
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": target.database},
+            ).first()
+            if exists:
+                return False
+            quoted = server.dialect.identifier_preparer.quote(target.database or "")
+            conn.execute(sa.text(f"CREATE DATABASE {quoted}"))
+            return True
+    finally:
+        server.dispose()

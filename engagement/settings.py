@@ -53,10 +53,31 @@ class Settings:
     nudge_lease_s: int = 60  # a crashed dispatcher's claims are taken over after this
     nudge_retry_s: int = 30  # first back-off when Rasa is down (doubles, 6 attempts)
     public_rasa_url: str | None = None  # the Rasa server as customers' browsers reach it
+    # Rasa's lock store (one conversation's turns in order across Rasa servers); None: in memory
+    redis_url: str | None = None
+    # Rasa's tracker store: the SQLite file above, or a PostgreSQL database (see tracker_db_url)
+    tracker_database_url: str | None = None
 
     @property
     def action_url(self) -> str:
         return f"http://{_loopback_if_any(self.host)}:{self.action_port}/webhook"
+
+    @property
+    def tracker_db_url(self) -> str:
+        """Rasa's tracker store as an async SQLAlchemy URL: FUSION_TRACKER_DATABASE_URL, or
+        with PostgreSQL engagement data the same server's ``<database>_tracker`` database
+        (Rasa's ``events`` table would collide with ours), else the SQLite file."""
+        if self.tracker_database_url:
+            return self.tracker_database_url
+        if self.database_url.startswith("postgresql"):
+            base, _, name = self.database_url.rpartition("/")
+            name, query = name.partition("?")[::2]
+            return f"{base}/{name}_tracker" + (f"?{query}" if query else "")
+        return f"sqlite+aiosqlite:///{self.tracker_store_path}"
+
+    @property
+    def production_mode(self) -> bool:
+        return self.database_url.startswith("postgresql")
 
     @property
     def rasa_url(self) -> str:
@@ -135,6 +156,8 @@ class Settings:
             nudge_lease_s=reader.integer("FUSION_NUDGE_LEASE_S", 60, low=1),
             nudge_retry_s=reader.integer("FUSION_NUDGE_RETRY_S", 30, low=1),
             public_rasa_url=reader.url("FUSION_PUBLIC_RASA_URL", None),
+            redis_url=reader.redis_url("FUSION_REDIS_URL"),
+            tracker_database_url=reader.optional_database_url("FUSION_TRACKER_DATABASE_URL"),
         )
 
 
@@ -218,6 +241,15 @@ class _Reader:
         if raw is not None and len(raw) < 16:
             raise SettingsError(f"{name} is too short to be a secret (16 characters at least)")
         return raw
+
+    def redis_url(self, name: str) -> str | None:
+        raw = self._raw(name)
+        if raw is not None and not re.fullmatch(r"rediss?://[^/\s]*(/\d+)?", raw):
+            raise SettingsError(f"{name} must look like redis://[:password@]host[:port][/db]")
+        return raw
+
+    def optional_database_url(self, name: str) -> str | None:
+        return self.database_url(name, "") if self._raw(name) else None
 
     def database_url(self, name: str, default: str) -> str:
         raw = self._raw(name) or default

@@ -1,9 +1,11 @@
-"""Shared fixtures: test settings, a migrated SQLite database, the model trained once."""
+"""Shared fixtures: test settings, a migrated database (SQLite, or PostgreSQL where a folder
+asks for both), the model trained once."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from bot.training import ensure_model
 from engagement.settings import Settings
 from engagement.storage.database import Database
 from engagement.storage.migrate import upgrade
+from tests.stores import Stores
 
 TEST_TOKENS = {
     "FUSION_RASA_TOKEN": "rasa-token-for-tests-0123456789",
@@ -22,9 +25,28 @@ TEST_TOKENS = {
 }
 
 
+@pytest.fixture(scope="session")
+def stores() -> Iterator[Stores]:
+    """A real PostgreSQL and Redis for the session (started when a test first needs them)."""
+    started = Stores.start()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings.from_env({**TEST_TOKENS, "FUSION_DATA_DIR": str(tmp_path)}, base_dir=tmp_path)
+def database_kind() -> str:
+    """Where a test's engagement data lives; tests/integration and tests/actions run on both."""
+    return "sqlite"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_kind: str, request: pytest.FixtureRequest) -> Settings:
+    env = {**TEST_TOKENS, "FUSION_DATA_DIR": str(tmp_path)}
+    if database_kind == "postgresql":
+        env["FUSION_DATABASE_URL"] = request.getfixturevalue("stores").new_database()
+    return Settings.from_env(env, base_dir=tmp_path)
 
 
 @pytest.fixture

@@ -257,6 +257,8 @@ async def _insert_deliveries(conn: AsyncConnection, rows: list[tuple[Any, ...]])
     database on the insert, and a run's rows repeat a few values (the run, the moment,
     the send times): each value goes through its column type's conversion once, and the
     rows go to the driver as they are."""
+    if conn.dialect.name == "postgresql":
+        return await _insert_deliveries_returning(conn, rows)
     insert = insert_ignoring_duplicates(conn, t.deliveries, ["run_id", "customer_id"]).values(
         {name: sa.bindparam(name) for name in DELIVERY_COLUMNS}
     )
@@ -275,6 +277,20 @@ async def _insert_deliveries(conn: AsyncConnection, rows: list[tuple[Any, ...]])
         params.append(tuple(values))
     result = await conn.exec_driver_sql(compiled.string, params)
     return int(result.rowcount or 0)
+
+
+async def _insert_deliveries_returning(conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> int:
+    """PostgreSQL: asyncpg's executemany counts no rows, so a multi-row insert (under the
+    protocol's 32767 parameters) returns the rows that were new."""
+    new = 0
+    per_statement = 32767 // len(DELIVERY_COLUMNS)
+    for start in range(0, len(rows), per_statement):
+        part = rows[start : start + per_statement]
+        chunk = [dict(zip(DELIVERY_COLUMNS, row, strict=True)) for row in part]
+        insert = insert_ignoring_duplicates(conn, t.deliveries, ["run_id", "customer_id"])
+        result = await conn.execute(insert.values(chunk).returning(t.deliveries.c.id))
+        new += len(result.all())
+    return new
 
 
 class _Converter:

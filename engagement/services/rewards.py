@@ -53,8 +53,7 @@ class RewardsService:
         self._rng = random.Random()
 
     async def record_event(self, event: IncomingEvent) -> EventRecorded:
-        async with self._db.begin() as conn:
-            return await self.record_in(conn, event)
+        return await self._db.transaction(lambda conn: self.record_in(conn, event))
 
     async def record_in(self, conn: AsyncConnection, event: IncomingEvent) -> EventRecorded:
         """``record_event`` inside a caller's transaction (e.g. with a contribution's row)."""

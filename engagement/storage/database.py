@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL's answers to a transaction that lost a race: a deadlock broken by the server,
+# or a serialization failure. Both roll back; the work is safe to run again.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+TRANSACTION_ATTEMPTS = 6
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -49,6 +59,22 @@ class Database:
             return self._serialised_begin()
         return self.engine.begin()
 
+    async def transaction(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """``work(conn)`` in a transaction, run again (after a short random pause) when
+        PostgreSQL broke a deadlock or a serialization conflict by rolling it back. ``work``
+        must only touch the database: a rolled-back attempt leaves nothing behind."""
+        for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+            try:
+                async with self.begin() as conn:
+                    return await work(conn)
+            except DBAPIError as exc:
+                if attempt == TRANSACTION_ATTEMPTS or not _retryable(exc):
+                    raise
+                log.info("transaction rolled back by the database (%s), attempt %d",
+                         _sqlstate(exc), attempt)  # fmt: skip
+                await asyncio.sleep(random.uniform(0.005, 0.02) * 2**attempt)
+        raise AssertionError("unreachable")
+
     @asynccontextmanager
     async def _serialised_begin(self) -> AsyncIterator[AsyncConnection]:
         async with self._writer, self.engine.begin() as conn:
@@ -75,6 +101,15 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    return _sqlstate(exc) in RETRYABLE_SQLSTATES
 
 
 def _begin_immediate(conn: Any) -> None:

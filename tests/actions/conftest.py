@@ -16,6 +16,12 @@ from tests.builders import action_call
 from tests.integration.rewards_fixtures import incoming
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """The actions run on SQLite and on a real PostgreSQL."""
+    return str(request.param)
+
+
 @pytest.fixture
 async def services(database: Database) -> AssistantServices:
     services = AssistantServices.on(database, SystemClock(), "http://links.test")

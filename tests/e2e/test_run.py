@@ -25,16 +25,11 @@ import socketio
 from bot.composition import PROJECT_DIR
 from engagement.commerce import sign
 from tests.conftest import TEST_TOKENS
+from tests.stores import free_port
 
 pytestmark = pytest.mark.slow
 
 START_TIMEOUT = 300
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from engagement.settings import Settings, SettingsError
 
@@ -27,6 +28,8 @@ def test_defaults_are_embedded_and_on_loopback(tmp_path: Path) -> None:
         ("FUSION_DEFAULT_LANGUAGE", "de"),
         ("FUSION_ADMIN_TOKEN", "short"),
         ("FUSION_DATABASE_URL", "mysql://db/fusion"),
+        ("FUSION_REDIS_URL", "memcached://cache:11211"),
+        ("FUSION_TRACKER_DATABASE_URL", "mongodb://db/tracker"),
     ],
 )
 def test_a_bad_value_names_its_variable(tmp_path: Path, name: str, value: str) -> None:
@@ -46,3 +49,32 @@ def test_urls_for_other_processes_use_loopback_for_wildcard_hosts(tmp_path: Path
         {"FUSION_HOST": "0.0.0.0", "FUSION_ACTION_PORT": "6000"}, base_dir=tmp_path
     )
     assert settings.action_url == "http://127.0.0.1:6000/webhook"
+
+
+def test_on_postgresql_rasa_gets_its_own_tracker_database_and_redis_locks(tmp_path: Path) -> None:
+    from bot.composition import render_rasa_config
+
+    settings = Settings.from_env({
+        "FUSION_DATA_DIR": str(tmp_path),
+        "FUSION_DATABASE_URL": "postgresql://fusion:s3cret@db.internal:5433/shop",
+        "FUSION_REDIS_URL": "redis://:p%40ss@cache.internal:6380/2",
+    }, base_dir=tmp_path)  # fmt: skip
+    endpoints = yaml.safe_load(render_rasa_config(settings, "endpoints.yml").read_text())
+    assert endpoints["tracker_store"] == {
+        "type": "SQL", "dialect": "postgresql", "url": "db.internal", "port": 5433,
+        "db": "shop_tracker", "username": "fusion", "password": "s3cret",
+    }  # fmt: skip
+    lock = endpoints["lock_store"]
+    assert (lock["type"], lock["url"], lock["port"]) == ("redis", "cache.internal", 6380)
+    assert (lock["db"], lock["password"]) == (2, "p@ss")
+
+
+def test_on_sqlite_the_tracker_is_a_file_and_locks_stay_in_memory(tmp_path: Path) -> None:
+    from bot.composition import render_rasa_config
+
+    settings = Settings.from_env({"FUSION_DATA_DIR": str(tmp_path)}, base_dir=tmp_path)
+    endpoints = yaml.safe_load(render_rasa_config(settings, "endpoints.yml").read_text())
+    assert endpoints["tracker_store"] == {
+        "type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "tracker.db"),
+    }  # fmt: skip
+    assert "lock_store" not in endpoints
