@@ -19,33 +19,42 @@ from rasa_sdk import Action
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
+from engagement.web.observability import Telemetry
+
 log = logging.getLogger(__name__)
 
 EXECUTOR: web.AppKey[ActionExecutor] = web.AppKey("executor", ActionExecutor)
 CallHook = Callable[[dict], Awaitable[None]]
 ON_CALL: web.AppKey[CallHook] = web.AppKey("on_call")  # type: ignore[arg-type]
+TELEMETRY = web.AppKey("telemetry", Telemetry)
 MAX_ACTION_CALL_BYTES = 32 * 1024 * 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def create_action_app(
-    actions: Iterable[Action], token: str, on_call: CallHook | None = None
-) -> web.Application:
+    actions: Iterable[Action], token: str, on_call: CallHook | None = None,
+    telemetry: Telemetry | None = None,
+) -> web.Application:  # fmt: skip
     """``on_call`` sees every valid action call first (e.g. to note the channel); its
-    failure is logged and never fails the action."""
+    failure is logged and never fails the action. ``/metrics`` (outside the action token)
+    serves ``telemetry``."""
     if not token:
         raise ValueError("the action server needs FUSION_ACTION_TOKEN")
     executor = ActionExecutor()
     for action in actions:
         executor.register_action(action)
+    telemetry = telemetry or Telemetry("actions")
     app = web.Application(
-        middlewares=[_token_middleware(token)], client_max_size=MAX_ACTION_CALL_BYTES
+        middlewares=[telemetry.middleware, _token_middleware(token)],
+        client_max_size=MAX_ACTION_CALL_BYTES,
     )
     app[EXECUTOR] = executor
+    app[TELEMETRY] = telemetry
     if on_call is not None:
         app[ON_CALL] = on_call
     app.router.add_get("/health", _health)
+    app.router.add_get("/metrics", telemetry.metrics)
     app.router.add_get("/actions", _actions)
     app.router.add_post("/webhook", _webhook)
     return app
@@ -56,7 +65,7 @@ def _token_middleware(token: str):  # type: ignore[no-untyped-def]
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path == "/health":
+        if request.path in ("/health", "/metrics"):
             return await handler(request)
         given = request.headers.get("Authorization")
         if not given:
@@ -93,15 +102,24 @@ async def _webhook(request: web.Request) -> web.Response:
             await hook(action_call)
         except Exception:
             log.exception("the action-call hook failed for %s", action_name)
+    result, outcome = await _run(request.app[EXECUTOR], action_call, action_name)
+    request.app[TELEMETRY].actions.labels(str(action_name), outcome).inc()
+    return result
+
+
+async def _run(
+    executor: ActionExecutor, action_call: dict, action_name: object
+) -> tuple[web.Response, str]:
     try:
-        result = await request.app[EXECUTOR].run(action_call)
+        result = await executor.run(action_call)
     except ActionExecutionRejection as exc:
-        return web.json_response({"error": exc.message, "action_name": exc.action_name}, status=400)
+        body = {"error": exc.message, "action_name": exc.action_name}
+        return web.json_response(body, status=400), "rejected"
     except ActionNotFoundException as exc:
-        return web.json_response({"error": exc.message, "action_name": exc.action_name}, status=404)
+        body = {"error": exc.message, "action_name": exc.action_name}
+        return web.json_response(body, status=404), "unknown"
     except Exception:
         log.exception("action %s failed", action_name)
-        return web.json_response(
-            {"error": "the action failed", "action_name": action_name}, status=500
-        )
-    return web.json_response(result)
+        body = {"error": "the action failed", "action_name": action_name}
+        return web.json_response(body, status=500), "failed"
+    return web.json_response(result), "ok"

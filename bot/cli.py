@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import re
 import sys
@@ -32,6 +31,7 @@ from engagement.settings import Settings, SettingsError
 from engagement.storage.database import Database
 from engagement.storage.migrate import upgrade
 from engagement.web.app import create_app
+from engagement.web.observability import configure_logging
 
 
 def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
@@ -77,9 +77,7 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
     except SettingsError as exc:
         print(f"fusion: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format, settings.secrets)
     match args.command:
         case "train":
             ensure_model(PROJECT_DIR, MODELS_DIR, environment)

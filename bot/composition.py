@@ -55,12 +55,14 @@ from engagement.services.customers import CustomerService
 from engagement.services.expiry import ExpiryService
 from engagement.services.handoffs import HandoffService
 from engagement.services.identity import IdentityService
+from engagement.services.operations import Operations
 from engagement.services.privacy import PrivacyService
 from engagement.services.referrals import ReferralService
 from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
 from engagement.storage.database import Database
+from engagement.web.observability import Telemetry
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 MODELS_DIR = PROJECT_DIR / "models"
@@ -162,9 +164,11 @@ def action_server_app(settings: Settings) -> web.Application:
     services = AssistantServices.on(database, SystemClock(), settings.links_url)
     registry = ChannelRegistry(database, services.clock)
     attention = AttentionService(database, services.clock, services.rewards)
+    figures = Operations(database, services.clock).figures
     app = create_action_app(
-        build_actions(services), settings.action_token, note_conversation(registry, attention)
-    )
+        build_actions(services), settings.action_token, note_conversation(registry, attention),
+        Telemetry("actions", figures, settings.metrics_token),
+    )  # fmt: skip
 
     async def close_database(_: web.Application) -> AsyncIterator[None]:
         yield

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LANGUAGES = ("fr", "en")
@@ -57,6 +58,8 @@ class Settings:
     redis_url: str | None = None
     # Rasa's tracker store: the SQLite file above, or a PostgreSQL database (see tracker_db_url)
     tracker_database_url: str | None = None
+    log_format: str = "json"  # or "text"
+    metrics_token: str | None = None  # when set, GET /metrics asks for it
 
     @property
     def action_url(self) -> str:
@@ -74,6 +77,17 @@ class Settings:
             name, query = name.partition("?")[::2]
             return f"{base}/{name}_tracker" + (f"?{query}" if query else "")
         return f"sqlite+aiosqlite:///{self.tracker_store_path}"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every configured secret, for the logs to mask: tokens and the stores' passwords."""
+        tokens = (
+            self.rasa_token, self.admin_token, self.action_token, self.shop_secret,
+            self.community_manager_token, self.marketer_token, self.metrics_token,
+        )  # fmt: skip
+        passwords = (_password_of(url) for url in (self.database_url, self.tracker_db_url,
+                                                   self.redis_url or ""))  # fmt: skip
+        return tuple(s for s in (*tokens, *passwords) if s)
 
     @property
     def production_mode(self) -> bool:
@@ -158,7 +172,14 @@ class Settings:
             public_rasa_url=reader.url("FUSION_PUBLIC_RASA_URL", None),
             redis_url=reader.redis_url("FUSION_REDIS_URL"),
             tracker_database_url=reader.optional_database_url("FUSION_TRACKER_DATABASE_URL"),
+            log_format=reader.choice("FUSION_LOG_FORMAT", "json", ("json", "text")),
+            metrics_token=reader.secret("FUSION_METRICS_TOKEN"),
         )
+
+
+def _password_of(url: str) -> str | None:
+    match = re.match(r"[a-z0-9+]+://[^:/@]*:([^@]*)@", url)
+    return unquote(match.group(1)) if match else None
 
 
 def _loopback_if_any(host: str) -> str:

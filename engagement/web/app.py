@@ -21,6 +21,7 @@ from engagement.services.dashboard import Dashboard
 from engagement.services.expiry import ExpiryService
 from engagement.services.handoffs import HandoffService
 from engagement.services.nudging import Dispatching, NudgeService
+from engagement.services.operations import Operations
 from engagement.services.privacy import PrivacyService
 from engagement.services.referrals import ReferralService
 from engagement.services.rewards import RewardsService
@@ -51,7 +52,9 @@ from engagement.web.keys import (
     RULES_BOOK,
     SCHEDULER,
     SETTINGS,
+    TELEMETRY,
 )
+from engagement.web.observability import Telemetry
 from engagement.web.openapi import openapi
 from engagement.web.pages import add_page_routes, static_headers
 
@@ -68,12 +71,14 @@ def create_app(
     """A fresh application; ``database`` lets a caller share an engine it owns;
     ``conversations`` reaches Rasa (handing conversations back, erasing their history):
     without it those two answer 503 and erasures wait in their queue."""
-    app = web.Application(
-        middlewares=[static_headers, error_middleware, auth_middleware],
-        client_max_size=MAX_BODY_BYTES,
-    )
     db = database or Database.from_url(settings.database_url)
     clock = clock or SystemClock()
+    telemetry = Telemetry("engagement", Operations(db, clock).figures, settings.metrics_token)
+    app = web.Application(
+        middlewares=[telemetry.middleware, static_headers, error_middleware, auth_middleware],
+        client_max_size=MAX_BODY_BYTES,
+    )
+    app[TELEMETRY] = telemetry
     rules = RulesBook(db, clock)
     app[SETTINGS] = settings
     app[DATABASE] = db
@@ -115,6 +120,7 @@ def create_app(
         app.cleanup_ctx.append(_dispose(db))
     app.cleanup_ctx.append(scheduler_context(app[SCHEDULER]))
     add_routes(app.router)
+    app.router.add_get("/metrics", telemetry.metrics)
     return app
 
 

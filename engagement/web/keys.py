@@ -22,6 +22,7 @@ from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
 from engagement.storage.database import Database
+from engagement.web.observability import Telemetry
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
@@ -42,3 +43,4 @@ NUDGES = web.AppKey("nudges", NudgeService)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock", Clock)  # type: ignore[type-abstract]
 AUDIT = web.AppKey("audit", AuditLog)
 DASHBOARD = web.AppKey("dashboard", Dashboard)
+TELEMETRY = web.AppKey("telemetry", Telemetry)

@@ -54,6 +54,12 @@ DOCUMENT: dict[str, Any] = {
     "paths": {
         "/health": {"get": _op("200 once the database answers, 503 otherwise", errors=("503",))},
         "/api/openapi.json": {"get": _op("this document")},
+        "/metrics": {
+            "get": _op(
+                "figures in the Prometheus text format (with FUSION_METRICS_TOKEN: as bearer)",
+                errors=("401",),
+            )
+        },
         "/api/v1/events": {
             "post": _op(
                 "record a commerce event (idempotent by id: a replay answers 200)",

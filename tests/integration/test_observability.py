@@ -1,0 +1,109 @@
+"""What operators see: /metrics in the Prometheus format on the engagement service and the
+action server, read from the real database; JSON log lines with the request id, secrets
+masked."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client.parser import text_string_to_metric_families
+
+from bot.composition import action_server_app
+from engagement.settings import Settings
+from engagement.web.app import create_app
+from engagement.web.keys import RULES_BOOK
+from engagement.web.observability import REQUEST_ID, JsonLines, MaskSecrets
+from tests.builders import action_call
+from tests.integration.rewards_fixtures import RULES
+from tests.integration.test_commerce_api import event, post_signed
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of a /metrics page, by name and labels (parsed by Prometheus' parser)."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def test_the_engagement_service_counts_awards_and_times_each_route(
+    settings: Settings, migrated_url: str
+) -> None:
+    app = create_app(settings)
+    await app[RULES_BOOK].publish(RULES, "tests")
+    async with TestClient(TestServer(app)) as client:
+        client.settings = settings
+        before = samples(await (await client.get("/metrics")).text())
+        assert before[("fusion_database_up", ())] == 1
+        assert ("fusion_ledger_entries_total", (("kind", "award"),)) not in before
+        answer = await post_signed(client, event("e-1"))
+        assert answer.status == 201
+        assert len(answer.headers["X-Request-Id"]) == 32, "a request id is made up and returned"
+        traced = await client.get("/health", headers={"X-Request-Id": "lb-0123456789"})
+        assert traced.headers["X-Request-Id"] == "lb-0123456789", "a proxy's id is kept"
+
+        after = samples(await (await client.get("/metrics")).text())
+    awards = after[("fusion_ledger_entries_total", (("kind", "award"),))]
+    assert awards >= 1
+    assert after[("fusion_ledger_points_total", (("kind", "award"),))] == 50
+    timed = (("method", "POST"), ("route", "/api/v1/events"), ("service", "engagement"),
+             ("status", "201"))  # fmt: skip
+    assert after[("fusion_http_request_duration_seconds_count", timed)] == 1
+    assert after[("fusion_nudge_queue_depth", ())] == 0
+
+
+async def test_metrics_ask_for_their_token_when_one_is_set(tmp_path, migrated_url) -> None:  # type: ignore[no-untyped-def]
+    token = "metrics-token-0123456789"
+    settings = Settings.from_env(
+        {"FUSION_DATABASE_URL": migrated_url, "FUSION_METRICS_TOKEN": token}, base_dir=tmp_path
+    )
+    async with TestClient(TestServer(create_app(settings))) as client:
+        assert (await client.get("/metrics")).status == 401
+        wrong = await client.get("/metrics", headers={"Authorization": "Bearer nope-nope-nope"})
+        assert wrong.status == 401
+        right = await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert right.status == 200
+        assert "fusion_database_up 1.0" in await right.text()
+
+
+async def test_the_action_server_counts_action_calls(settings: Settings, migrated_url: str) -> None:
+    auth = {"Authorization": f"Bearer {settings.action_token}"}
+    async with TestClient(TestServer(action_server_app(settings))) as client:
+        assert (await client.post("/webhook", json=action_call("action_greet"), headers=auth)).ok
+        unknown = await client.post("/webhook", json=action_call("action_nope"), headers=auth)
+        assert unknown.status == 404
+        page = await client.get("/metrics")  # outside the action token, like /health
+        found = samples(await page.text())
+    calls = "fusion_action_calls_total"
+    assert found[(calls, (("action", "action_greet"), ("outcome", "ok")))] == 1
+    assert found[(calls, (("action", "action_nope"), ("outcome", "unknown")))] == 1
+    assert found[("fusion_database_up", ())] == 1
+
+
+def test_log_lines_are_json_with_the_request_id_and_no_secret(settings: Settings) -> None:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(JsonLines())
+    handler.addFilter(MaskSecrets(settings.secrets))
+    logger = logging.getLogger("tests.observability")
+    logger.addHandler(handler)
+    try:
+        reset = REQUEST_ID.set("req-42-abcdef")
+        logger.warning("calling Rasa with token %s", settings.rasa_token)
+        try:
+            raise RuntimeError(f"refused: {settings.admin_token}")
+        except RuntimeError:
+            logger.exception("the admin call failed")
+        REQUEST_ID.reset(reset)
+    finally:
+        logger.removeHandler(handler)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["request_id"] for line in lines] == ["req-42-abcdef"] * 2
+    assert lines[0]["message"] == "calling Rasa with token ***"
+    assert lines[1]["level"] == "ERROR" and "refused: ***" in lines[1]["exception"]
+    for secret in settings.secrets:
+        assert secret not in out.getvalue()
