@@ -28,6 +28,7 @@ from bench.p3_dispatch import CONCURRENCY, campaign_through, seed
 from bench.rasa_bench import ensure_bench_model, environment, rasa_ready, rasa_server, stop
 from bot.composition import load_settings
 from bot.conversations import RasaConversations
+from bot.rasa_api import bearer
 from engagement.settings import Settings
 from engagement.storage.database import Database
 from engagement.storage.migrate import upgrade
@@ -37,14 +38,16 @@ NUDGES = 1_500
 
 async def plain(settings: Settings, nudges: int) -> float:
     gate = asyncio.Semaphore(CONCURRENCY)
-    params = {"output_channel": "rest", "token": settings.rasa_token or ""}
+    params = {"output_channel": "rest"}
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
 
         async def one(number: int) -> None:
             entities = {"nudge_text": "Bonjour", "nudge_key": f"plain:{number}"}
             body = {"name": "EXTERNAL_nudge", "entities": entities}
             url = f"{settings.rasa_url}/conversations/plain-{number:06d}/trigger_intent"
-            async with gate, session.post(url, params=params, json=body) as answer:
+            async with gate, session.post(
+                url, params=params, json=body, headers=bearer(settings.rasa_token or "")
+            ) as answer:
                 if answer.status != 200:
                     raise RuntimeError(f"Rasa answered {answer.status}")
                 await answer.read()

@@ -77,6 +77,7 @@ from bench.rasa_bench import (
 )
 from bot.composition import DEFAULT_RULES, load_settings
 from bot.conversations import RasaConversations
+from bot.rasa_api import bearer
 from engagement.nudges.planning import Guards, QuietHours
 from engagement.ports import SystemClock
 from engagement.services.campaigns import CampaignService
@@ -248,7 +249,7 @@ async def shown_through_api(
     shown = 0
     for sender in senders:
         url = f"{settings.rasa_url}/conversations/{quote(sender, safe='')}/tracker"
-        async with session.get(url, params={"token": settings.rasa_token or ""}) as answer:
+        async with session.get(url, headers=bearer(settings.rasa_token or "")) as answer:
             tracker = await answer.json()
         shown += sum(
             1 for event in tracker.get("events") or []

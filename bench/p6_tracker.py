@@ -30,6 +30,7 @@ import aiohttp
 
 from bench.rasa_bench import ensure_bench_model, environment, rasa_ready, rasa_server, stop
 from bot.composition import load_settings
+from bot.rasa_api import bearer
 from engagement.settings import Settings
 
 EVENTS = 2_000
@@ -57,8 +58,8 @@ async def _api(
     session: aiohttp.ClientSession, settings: Settings, method: str, path: str, json: Any = None
 ) -> Any:
     url = f"{settings.rasa_url}/conversations/{quote(path, safe='/')}"
-    params = {"token": settings.rasa_token or ""}
-    async with session.request(method, url, params=params, json=json) as answer:
+    headers = bearer(settings.rasa_token or "")
+    async with session.request(method, url, json=json, headers=headers) as answer:
         if answer.status != 200:
             raise RuntimeError(f"{method} {path}: {answer.status} {(await answer.text())[:300]}")
         return await answer.json()

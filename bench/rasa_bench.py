@@ -25,6 +25,7 @@ import yaml
 
 from bot.cli import rasa_command
 from bot.composition import PROJECT_DIR
+from bot.rasa_api import bearer
 from engagement.settings import Settings
 
 BENCH_PROJECT = Path(__file__).resolve().parent / "reminder_project"
@@ -170,7 +171,7 @@ async def rasa_ready(
     url = f"{settings.rasa_url}/status"
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
         while True:
-            async with session.get(url, params={"token": settings.rasa_token or ""}) as answer:
+            async with session.get(url, headers=bearer(settings.rasa_token or "")) as answer:
                 if answer.status == 200 and (await answer.json()).get("model_id"):
                     return
             _check_alive(process, url)

@@ -10,7 +10,6 @@ and stop customers from injecting arbitrary ``/intent{entities}`` payloads.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import inspect
 import logging
 import re
@@ -27,6 +26,8 @@ from sanic import Blueprint, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.rasa_api import is_valid
 
 log = logging.getLogger(__name__)
 
@@ -147,11 +148,8 @@ class GuardedSocketIOInput(SocketIOInput):
         return blueprint
 
     async def _presence(self, request: Request, session_id: str) -> HTTPResponse:
-        token = request.args.get("token") or ""
-        if not self.presence_token or not hmac.compare_digest(
-            token.encode(), self.presence_token.encode()
-        ):
-            return response.json({"error": "the Rasa API token is required"}, status=401)
+        if not is_valid(request.headers.get("Authorization"), self.presence_token):
+            return response.json({"error": "a JWT of the Rasa API is required"}, status=401)
         assert self.sio is not None
         namespace = self.namespace or "/"  # socket.io's default namespace
         online = any(True for _ in self.sio.manager.get_participants(namespace, session_id))

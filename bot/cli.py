@@ -26,7 +26,7 @@ from bot.conversations import RasaConversations, ensure_tracker_database
 from bot.demo import DemoSummary, seed
 from bot.rules_cli import duration, rules_command
 from bot.supervisor import Service, supervise
-from bot.training import ensure_model
+from bot.training import ensure_model, model_path
 from engagement.settings import Settings, SettingsError
 from engagement.storage.database import Database
 from engagement.storage.migrate import upgrade
@@ -42,6 +42,10 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
     commands.add_parser("migrate", help="apply the database migrations")
     commands.add_parser("serve", help="start the engagement service only")
     commands.add_parser("actions", help="start the action server only")
+    rasa = commands.add_parser(
+        "rasa", help="start a Rasa server only (the model must exist: `train` makes it)"
+    )
+    rasa.add_argument("--model", type=Path, help="default: the model of the current data")
     rules = commands.add_parser("rules", help="reward rules: validate, dry-run, publish")
     rules_commands = rules.add_subparsers(dest="rules_command", required=True)
     rules_commands.add_parser("validate", help="report every problem of a rules file").add_argument(
@@ -101,6 +105,14 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
                 action_server_app(settings), host=settings.host, port=settings.action_port,
                 print=None,
             )  # fmt: skip
+        case "rasa":
+            model = args.model or model_path(PROJECT_DIR, MODELS_DIR)
+            if not model.exists():
+                print(f"fusion: no model at {model}: run `python -m bot train`", file=sys.stderr)
+                return 2
+            argv = rasa_command(settings, model)
+            os.chdir(PROJECT_DIR)  # where `run` starts it too
+            os.execve(argv[0], argv, {**environment, "RASA_TELEMETRY_ENABLED": "false"})
         case "run":
             return run_everything(environment)
     return 0
@@ -154,14 +166,15 @@ def run_everything(env: Mapping[str, str]) -> int:
 def rasa_command(settings: Settings, model: Path) -> list[str]:
     options = {
         "--model": str(model),
-        "--auth-token": settings.rasa_token or "",
         "--interface": settings.rasa_interface,
         "--port": str(settings.rasa_port),
         "--credentials": str(render_rasa_config(settings, "credentials.yml")),
         "--endpoints": str(render_rasa_config(settings, "endpoints.yml")),
     }
     flat = [part for option in options.items() for part in option]
-    return [sys.executable, "-m", "rasa", "run", "--enable-api", *flat]
+    # bot.rasa_server: Rasa's CLI with JWT auth (secret from FUSION_RASA_TOKEN, never in
+    # argv) and the model-changing endpoints refused
+    return [sys.executable, "-m", "bot.rasa_server", "run", "--enable-api", *flat]
 
 
 def redacted(url: str) -> str:
@@ -170,7 +183,8 @@ def redacted(url: str) -> str:
 
 
 def _action_health(settings: Settings) -> str:
-    return settings.action_url.removesuffix("/webhook") + "/health"
+    """This host's action server (FUSION_ACTION_URL may name a load balancer instead)."""
+    return settings.replace(actions_url=None).action_url.removesuffix("/webhook") + "/health"
 
 
 def banner(settings: Settings, generated: Sequence[str]) -> str:
@@ -179,7 +193,7 @@ def banner(settings: Settings, generated: Sequence[str]) -> str:
         "Fusion is running (Ctrl-C stops everything):",
         f"  chat over REST     POST {settings.rasa_url}/webhooks/rest/webhook",
         f"  chat over socket.io     {settings.rasa_url}/socket.io",
-        f"  Rasa HTTP API           {settings.rasa_url}  (token FUSION_RASA_TOKEN)",
+        f"  Rasa HTTP API           {settings.rasa_url}  (JWT signed with FUSION_RASA_TOKEN)",
         f"  action server           {_action_health(settings).removesuffix('/health')}",
         f"  engagement service      {settings.engagement_url}  (GET /health)",
         f"  customer chat page      {settings.engagement_url}/chat",

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.rasa_api import bearer
 from engagement.ports import ConversationState, ConversationsUnavailable
 from engagement.settings import Settings
 
@@ -198,11 +199,13 @@ class RasaConversations:
         self, method: str, url: str, params: dict[str, str],
         json: dict[str, Any] | list[dict[str, Any]] | None,
     ) -> dict[str, Any]:  # fmt: skip
-        query = {**params, **({"token": self._token} if self._token else {})}
+        headers = bearer(self._token) if self._token else {}
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=TIMEOUT)
         try:
-            async with self._session.request(method, url, params=query, json=json) as answer:
+            async with self._session.request(
+                method, url, params=params, json=json, headers=headers
+            ) as answer:
                 if answer.status != 200:
                     detail = (await answer.text())[:200]
                     raise ConversationsUnavailable(f"Rasa answered {answer.status}: {detail}")

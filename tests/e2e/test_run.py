@@ -23,9 +23,15 @@ import requests
 import socketio
 
 from bot.composition import PROJECT_DIR
+from bot.rasa_api import bearer
 from engagement.commerce import sign
 from tests.conftest import TEST_TOKENS
 from tests.stores import free_port
+
+
+def rasa_auth() -> dict[str, str]:
+    """A fresh JWT for Rasa's HTTP API (they expire after 5 minutes)."""
+    return bearer(TEST_TOKENS["FUSION_RASA_TOKEN"])
 
 pytestmark = pytest.mark.slow
 
@@ -172,10 +178,20 @@ def test_oversized_and_anonymous_messages_never_reach_the_model(fusion: Fusion) 
 
 def test_the_apis_need_their_tokens(fusion: Fusion) -> None:
     assert requests.get(f"{fusion.rasa}/status", timeout=10).status_code == 401
-    status = requests.get(
-        f"{fusion.rasa}/status", params={"token": TEST_TOKENS["FUSION_RASA_TOKEN"]}, timeout=10
-    )
+    # Rasa's own query-string token is not accepted: a JWT in the header is
+    query = {"token": TEST_TOKENS["FUSION_RASA_TOKEN"]}
+    assert requests.get(f"{fusion.rasa}/status", params=query, timeout=10).status_code == 401
+    forged = bearer("another-secret-0123456789")
+    assert requests.get(f"{fusion.rasa}/status", headers=forged, timeout=10).status_code == 401
+    status = requests.get(f"{fusion.rasa}/status", headers=rasa_auth(), timeout=10)
     assert status.status_code == 200
+    # the model is ours to deploy: replacing, deleting or training one through the API is off
+    model = {"model_file": "/tmp/crafted.tar.gz"}
+    for method, path in (("PUT", "/model"), ("DELETE", "/model"), ("POST", "/model/train")):
+        refused = requests.request(method, f"{fusion.rasa}{path}", headers=rasa_auth(),
+                                   json=model, timeout=10)  # fmt: skip
+        assert refused.status_code == 403, (method, path, refused.text)
+    assert requests.get(f"{fusion.rasa}/status", headers=rasa_auth(), timeout=10).json()["model_id"]
     assert requests.post(f"{fusion.actions}/webhook", json={}, timeout=10).status_code == 401
     assert requests.get(f"{fusion.engagement}/health", timeout=10).status_code == 200
 
@@ -216,7 +232,7 @@ def approve(fusion: Fusion, kind: str, customer: str) -> None:
 def user_messages(fusion: Fusion, sender: str) -> list[str]:
     tracker = requests.get(
         f"{fusion.rasa}/conversations/{sender}/tracker",
-        params={"token": TEST_TOKENS["FUSION_RASA_TOKEN"]}, timeout=10,
+        headers=rasa_auth(), timeout=10,
     ).json()  # fmt: skip
     return [e.get("text") for e in tracker.get("events", []) if e["event"] == "user"]
 
