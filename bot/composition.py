@@ -262,6 +262,27 @@ def rasa_stores(settings: Settings) -> dict[str, Any]:
     return stores
 
 
+def rasa_channels(settings: Settings) -> dict[str, dict[str, str]]:
+    """The messaging channels that are on (their FUSION_* variables set), as Rasa's
+    ``credentials.yml`` names our verified subclasses of its connectors (bot/messaging.py)."""
+    on = settings.messaging
+    keys = {
+        "telegram": ("VerifiedTelegramInput", {"TOKEN": "access_token", "BOT_NAME": "verify",
+                     "WEBHOOK_URL": "webhook_url", "SECRET": "secret_token"}),
+        "slack": ("VerifiedSlackInput", {"TOKEN": "slack_token", "CHANNEL": "slack_channel",
+                  "SIGNING_SECRET": "slack_signing_secret"}),
+        "facebook": ("VerifiedFacebookInput", {"VERIFY": "verify", "SECRET": "secret",
+                     "PAGE_TOKEN": "page-access-token"}),
+        "twilio": ("VerifiedTwilioInput", {"ACCOUNT_SID": "account_sid", "NUMBER": "twilio_number",
+                   "AUTH_TOKEN": "auth_token", "WEBHOOK_URL": "webhook_url"}),
+    }  # fmt: skip
+    return {
+        f"bot.messaging.{cls}": {key: on[channel][name] for name, key in names.items()
+                                 if name in on[channel]}
+        for channel, (cls, names) in keys.items() if channel in on
+    }  # fmt: skip
+
+
 def rasa_config_values(settings: Settings) -> dict[str, str]:
     """What ``endpoints.yml`` and ``credentials.yml`` refer to as ``${FUSION_…}``."""
     return {
@@ -287,6 +308,8 @@ def render_rasa_config(settings: Settings, name: str) -> Path:
     rendered = PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
     if name == "endpoints.yml":
         rendered += "\n" + yaml.safe_dump(rasa_stores(settings), sort_keys=False)
+    if name == "credentials.yml" and settings.messaging:
+        rendered += "\n" + yaml.safe_dump(rasa_channels(settings), sort_keys=False)
     target = settings.data_dir / "rasa" / name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(rendered)

@@ -15,6 +15,15 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LANGUAGES = ("fr", "en")
+# Messaging channels: FUSION_<CHANNEL>_<NAME> for each name; a channel is on when its
+# required variables are set (all of them: one missing is an error naming it).
+MESSAGING = {
+    "telegram": {"required": ("TOKEN", "BOT_NAME", "WEBHOOK_URL", "SECRET"), "optional": ()},
+    "slack": {"required": ("TOKEN", "SIGNING_SECRET"), "optional": ("CHANNEL",)},
+    "facebook": {"required": ("VERIFY", "SECRET", "PAGE_TOKEN"), "optional": ()},
+    "twilio": {"required": ("ACCOUNT_SID", "AUTH_TOKEN", "NUMBER"), "optional": ("WEBHOOK_URL",)},
+}
+MESSAGING_SECRETS = ("TOKEN", "SECRET", "SIGNING_SECRET", "PAGE_TOKEN", "AUTH_TOKEN")
 
 
 class SettingsError(ValueError):
@@ -60,9 +69,16 @@ class Settings:
     tracker_database_url: str | None = None
     log_format: str = "json"  # or "text"
     metrics_token: str | None = None  # when set, GET /metrics asks for it
+    actions_url: str | None = None  # FUSION_ACTION_URL
+    # the messaging channels that are on: {"telegram": {"TOKEN": …, "SECRET": …}, …}
+    messaging: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
 
     @property
     def action_url(self) -> str:
+        """Where Rasa calls the actions: FUSION_ACTION_URL (a load balancer in front of
+        several action servers), else this host's action server."""
+        if self.actions_url:
+            return self.actions_url
         return f"http://{_loopback_if_any(self.host)}:{self.action_port}/webhook"
 
     @property
@@ -87,7 +103,9 @@ class Settings:
         )  # fmt: skip
         passwords = (_password_of(url) for url in (self.database_url, self.tracker_db_url,
                                                    self.redis_url or ""))  # fmt: skip
-        return tuple(s for s in (*tokens, *passwords) if s)
+        channels = (values.get(name) for values in self.messaging.values()
+                    for name in MESSAGING_SECRETS)  # fmt: skip
+        return tuple(s for s in (*tokens, *passwords, *channels) if s)
 
     @property
     def production_mode(self) -> bool:
@@ -174,6 +192,8 @@ class Settings:
             tracker_database_url=reader.optional_database_url("FUSION_TRACKER_DATABASE_URL"),
             log_format=reader.choice("FUSION_LOG_FORMAT", "json", ("json", "text")),
             metrics_token=reader.secret("FUSION_METRICS_TOKEN"),
+            messaging=reader.messaging(),
+            actions_url=reader.url("FUSION_ACTION_URL", None),
         )
 
 
@@ -262,6 +282,21 @@ class _Reader:
         if raw is not None and len(raw) < 16:
             raise SettingsError(f"{name} is too short to be a secret (16 characters at least)")
         return raw
+
+    def messaging(self) -> dict[str, dict[str, str]]:
+        channels = {}
+        for channel, names in MESSAGING.items():
+            prefix = f"FUSION_{channel.upper()}_"
+            names_all = (*names["required"], *names["optional"])
+            values = {name: self._raw(prefix + name) for name in names_all}
+            given = {name: value for name, value in values.items() if value is not None}
+            if not given:
+                continue
+            missing = [prefix + name for name in names["required"] if name not in given]
+            if missing:
+                raise SettingsError(f"the {channel} channel also needs {', '.join(missing)}")
+            channels[channel] = given
+        return channels
 
     def redis_url(self, name: str) -> str | None:
         raw = self._raw(name)

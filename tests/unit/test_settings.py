@@ -78,3 +78,20 @@ def test_on_sqlite_the_tracker_is_a_file_and_locks_stay_in_memory(tmp_path: Path
         "type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "tracker.db"),
     }  # fmt: skip
     assert "lock_store" not in endpoints
+
+
+def test_a_messaging_channel_is_on_when_all_its_variables_are_set(tmp_path: Path) -> None:
+    from bot.composition import render_rasa_config
+
+    env = {
+        "FUSION_DATA_DIR": str(tmp_path), "FUSION_TWILIO_ACCOUNT_SID": "AC0123",
+        "FUSION_TWILIO_AUTH_TOKEN": "twilio-token-0123", "FUSION_TWILIO_NUMBER": "+33100",
+    }  # fmt: skip
+    settings = Settings.from_env(env, base_dir=tmp_path)
+    credentials = yaml.safe_load(render_rasa_config(settings, "credentials.yml").read_text())
+    assert credentials["bot.messaging.VerifiedTwilioInput"] == {
+        "account_sid": "AC0123", "twilio_number": "+33100", "auth_token": "twilio-token-0123",
+    }  # fmt: skip
+    assert "twilio-token-0123" in settings.secrets, "masked in the logs"
+    with pytest.raises(SettingsError, match="FUSION_SLACK_SIGNING_SECRET"):
+        Settings.from_env({"FUSION_SLACK_TOKEN": "xoxb-1"}, base_dir=tmp_path)
