@@ -25,6 +25,7 @@ from engagement.services.contributions import (
 from engagement.services.customer_view import UnknownCustomer
 from engagement.services.handoffs import HandoffClosed, UnknownHandoff
 from engagement.services.rules_book import NoRulesPublished, UnknownVersion
+from engagement.storage.database import is_unavailable
 from engagement.web.auth import Forbidden, Unauthenticated
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return web.json_response({"error": "invalid rules", "problems": problems}, status=422)
     except tuple(STATUS) as exc:
         return web.json_response({"error": str(exc)}, status=STATUS[type(exc)])
-    except Exception:
+    except Exception as exc:
+        if is_unavailable(exc):
+            log.warning("database unavailable on %s %s: %r", request.method, request.path, exc)
+            return web.json_response(
+                {"error": "the database is unavailable, try again shortly"}, status=503,
+                headers={"Retry-After": "5"},
+            )  # fmt: skip
         log.exception("unhandled error on %s %s", request.method, request.path)
         return web.json_response({"error": "internal error"}, status=500)
