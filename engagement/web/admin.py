@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from engagement.commerce import InvalidField
-from engagement.web.auth import PAGES, ROLE, Role, requires, role_of
+from engagement.web.auth import PAGES, ROLE, Role, authenticate, requires
 from engagement.web.keys import AUDIT, BRAND, CUSTOMER_VIEW, DASHBOARD
 
 READERS = (Role.COMMUNITY_MANAGER, Role.MARKETER)
@@ -47,7 +47,7 @@ async def get_brand(request: web.Request) -> web.Response:
 
 async def me(request: web.Request) -> web.Response:
     """The role of the token, and the console pages it opens (the console's sign-in)."""
-    role = role_of(request)
+    role = authenticate(request)
     request[ROLE] = role
     return web.json_response({"role": role.value, "pages": list(PAGES[role])})
 

@@ -29,7 +29,7 @@ from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
 from engagement.storage.database import Database
 from engagement.web import admin, campaigns, commerce, community, people
-from engagement.web.auth import auth_middleware
+from engagement.web.auth import SignInGuard, auth_middleware
 from engagement.web.errors import error_middleware
 from engagement.web.health import health
 from engagement.web.keys import (
@@ -52,6 +52,7 @@ from engagement.web.keys import (
     RULES_BOOK,
     SCHEDULER,
     SETTINGS,
+    SIGN_IN,
     TELEMETRY,
 )
 from engagement.web.observability import Telemetry
@@ -79,6 +80,7 @@ def create_app(
         client_max_size=MAX_BODY_BYTES,
     )
     app[TELEMETRY] = telemetry
+    app[SIGN_IN] = SignInGuard()
     rules = RulesBook(db, clock)
     app[SETTINGS] = settings
     app[DATABASE] = db

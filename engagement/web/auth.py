@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hmac
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from enum import Enum
 
 from aiohttp import web
 
 from engagement.commerce import InvalidSignature, verify_signature
-from engagement.web.keys import AUDIT, SETTINGS
+from engagement.web.keys import AUDIT, SETTINGS, SIGN_IN
 
 ROLE = "fusion_role"  # the request's role, once authenticated
 
@@ -25,6 +27,43 @@ class Role(str, Enum):
 
 class Unauthenticated(Exception):
     """No valid credentials."""
+
+
+class TooManyAttempts(Exception):
+    """Too many wrong tokens from this address lately: sign-in is refused for a while."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"too many wrong tokens: try again in {retry_after_s} s")
+        self.retry_after_s = retry_after_s
+
+
+class SignInGuard:
+    """Counts wrong bearer tokens per client address: after ``attempts`` of them within
+    ``window_s``, that address is refused (429, even with a right token) until the window
+    has passed. Per process; nginx's ``limit_req`` in front covers the instances together."""
+
+    def __init__(self, attempts: int = 10, window_s: float = 300.0, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+        self._attempts = attempts
+        self._window_s = window_s
+        self._clock = clock
+        self._failures: dict[str, deque[float]] = {}
+
+    def check(self, address: str) -> None:
+        failures = self._recent(address)
+        if len(failures) >= self._attempts:
+            raise TooManyAttempts(int(failures[0] + self._window_s - self._clock()) + 1)
+
+    def failed(self, address: str) -> None:
+        self._recent(address).append(self._clock())
+        if len(self._failures) > 100_000:  # addresses that stopped trying
+            for stale in [a for a in self._failures if not self._recent(a)]:
+                del self._failures[stale]
+
+    def _recent(self, address: str) -> deque[float]:
+        failures = self._failures.setdefault(address, deque())
+        while failures and failures[0] <= self._clock() - self._window_s:
+            failures.popleft()
+        return failures
 
 
 class Forbidden(Exception):
@@ -56,7 +95,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         verify_signature(secret, await request.read(), request.headers.get("X-Fusion-Signature"))
     roles = getattr(target, "fusion_roles", None)
     if roles is not None:
-        role = role_of(request)
+        role = authenticate(request)
         if role not in roles:
             raise Forbidden(f"the {role.value} role cannot do this")
         request[ROLE] = role
@@ -81,6 +120,17 @@ PAGES = {
     Role.MARKETER: ("dashboard", "campaigns", "customers"),
     Role.ASSISTANT: (),
 }
+
+
+def authenticate(request: web.Request) -> Role:
+    """The role of the request's bearer token, through the sign-in guard."""
+    guard, address = request.app[SIGN_IN], request.remote or "unknown"
+    guard.check(address)
+    try:
+        return role_of(request)
+    except Unauthenticated:
+        guard.failed(address)
+        raise
 
 
 def role_of(request: web.Request) -> Role:

@@ -26,7 +26,7 @@ from engagement.services.customer_view import UnknownCustomer
 from engagement.services.handoffs import HandoffClosed, UnknownHandoff
 from engagement.services.rules_book import NoRulesPublished, UnknownVersion
 from engagement.storage.database import is_unavailable
-from engagement.web.auth import Forbidden, Unauthenticated
+from engagement.web.auth import Forbidden, TooManyAttempts, Unauthenticated
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except RulesFileInvalid as exc:
         problems = [{"line": p.line, "message": p.message} for p in exc.problems]
         return web.json_response({"error": "invalid rules", "problems": problems}, status=422)
+    except TooManyAttempts as exc:
+        return web.json_response(
+            {"error": str(exc)}, status=429, headers={"Retry-After": str(exc.retry_after_s)}
+        )
     except tuple(STATUS) as exc:
         return web.json_response({"error": str(exc)}, status=STATUS[type(exc)])
     except Exception as exc:

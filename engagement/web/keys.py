@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -44,3 +46,4 @@ CLOCK: web.AppKey[Clock] = web.AppKey("clock", Clock)  # type: ignore[type-abstr
 AUDIT = web.AppKey("audit", AuditLog)
 DASHBOARD = web.AppKey("dashboard", Dashboard)
 TELEMETRY = web.AppKey("telemetry", Telemetry)
+SIGN_IN: web.AppKey[Any] = web.AppKey("sign_in")  # engagement.web.auth.SignInGuard

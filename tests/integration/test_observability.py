@@ -107,3 +107,18 @@ def test_log_lines_are_json_with_the_request_id_and_no_secret(settings: Settings
     assert lines[1]["level"] == "ERROR" and "refused: ***" in lines[1]["exception"]
     for secret in settings.secrets:
         assert secret not in out.getvalue()
+
+
+async def test_sign_in_is_refused_for_a_while_after_ten_wrong_tokens(
+    settings: Settings, migrated_url: str
+) -> None:
+    async with TestClient(TestServer(create_app(settings))) as client:
+        wrong = {"Authorization": "Bearer guess-guess-guess-0000"}
+        right = {"Authorization": f"Bearer {settings.admin_token}"}
+        assert (await client.get("/api/v1/me", headers=right)).status == 200
+        statuses = [(await client.get("/api/v1/me", headers=wrong)).status for _ in range(10)]
+        assert statuses == [401] * 10
+        locked = await client.get("/api/v1/me", headers=right)
+        assert locked.status == 429, "even the right token waits"
+        assert 0 < int(locked.headers["Retry-After"]) <= 300
+        assert (await client.get("/health")).status == 200, "what needs no token still answers"
