@@ -17,6 +17,7 @@ from engagement.ports import Clock
 from engagement.services.account import AccountService
 from engagement.services.contributions import (
     ContributionService,
+    TooManyContributions,
     UnknownContribution,
     VoteRefused,
 )
@@ -111,7 +112,8 @@ class ActionSubmitReview(ContributionAction):
     ) -> list[EventType]:
         subject = str(tracker.get_slot("review_subject") or "")
         is_order = bool(ORDER_ID.match(subject))
-        _, recorded = await self._contributions.submit(
+        try:
+            _, recorded = await self._contributions.submit(
             Submission(
                 id=contribution_id(tracker, "review"), customer_id=customer_of(tracker),
                 kind="review", occurred_at=self._clock.now(),
@@ -119,8 +121,10 @@ class ActionSubmitReview(ContributionAction):
                 body=tracker.get_slot("review_text"), title=subject,
                 order_id=subject if is_order else None, sku=None if is_order else subject,
                 language=language_of(tracker), channel=channel_of(tracker),
-            )
-        )  # fmt: skip
+            ))  # fmt: skip
+        except TooManyContributions:
+            dispatcher.utter_message(response="utter_too_many_contributions")
+            return [SlotSet(slot, None) for slot in REVIEW_SLOTS]
         points = await self._account.points_on("review_approved")
         dispatcher.utter_message(response="utter_review_received", points=points)
         announce(
@@ -136,14 +140,16 @@ class ActionSubmitIdea(ContributionAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        await self._contributions.submit(
-            Submission(
+        try:
+            await self._contributions.submit(Submission(
                 id=contribution_id(tracker, "idea"), customer_id=customer_of(tracker), kind="idea",
                 occurred_at=self._clock.now(), title=tracker.get_slot("idea_title"),
                 body=tracker.get_slot("idea_text"), language=language_of(tracker),
                 channel=channel_of(tracker),
-            )
-        )  # fmt: skip
+            ))  # fmt: skip
+        except TooManyContributions:
+            dispatcher.utter_message(response="utter_too_many_contributions")
+            return [SlotSet(slot, None) for slot in IDEA_SLOTS]
         points = await self._account.points_on("idea_approved")
         dispatcher.utter_message(response="utter_idea_received", points=points)
         return [SlotSet(slot, None) for slot in IDEA_SLOTS]
@@ -175,6 +181,9 @@ class ActionVoteIdea(ContributionAction):
             counted, votes = await self._contributions.vote(str(idea_id), customer_of(tracker))
         except (VoteRefused, UnknownContribution):
             dispatcher.utter_message(response="utter_vote_refused")
+            return []
+        except TooManyContributions:
+            dispatcher.utter_message(response="utter_too_many_contributions")
             return []
         response = "utter_vote_counted" if counted else "utter_vote_already"
         dispatcher.utter_message(response=response, votes=votes)

@@ -9,6 +9,7 @@ compensating ledger entries.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +35,16 @@ PAGE = 100
 
 class UnknownContribution(LookupError):
     pass
+
+
+# Reviews, ideas and votes earn rewards: a customer may send this many within the window
+# through the assistant (all channels and instances together: counted in the database).
+CONTRIBUTIONS_PER_WINDOW = 5
+CONTRIBUTION_WINDOW = timedelta(minutes=10)
+
+
+class TooManyContributions(Exception):
+    """The customer sent too many reviews, ideas or votes lately; nothing was written."""
 
 
 class VoteRefused(ValueError):
@@ -65,6 +76,10 @@ class ContributionService:
                      "sku": s.sku, "channel": s.channel},
         )  # fmt: skip
         async with self._db.begin() as conn:
+            c = t.contributions.c
+            known = await conn.scalar(sa.select(c.id).where(c.id == s.id))
+            if known is None:
+                await self._check_rate(conn, s.customer_id)
             recorded = await self._rewards.record_in(conn, event)
             await conn.execute(
                 insert_ignoring_duplicates(conn, t.contributions, ["id"]).values(
@@ -77,6 +92,21 @@ class ContributionService:
                 sa.select(t.contributions.c.status).where(t.contributions.c.id == s.id)
             )
         return str(status), recorded
+
+    async def _check_rate(self, conn: Any, customer_id: str) -> None:
+        since = self._clock.now() - CONTRIBUTION_WINDOW
+        c, v = t.contributions.c, t.idea_votes.c
+        recent = await conn.scalar(sa.select(
+            sa.select(sa.func.count()).where(c.customer_id == customer_id, c.created_at >= since)
+            .scalar_subquery()
+            + sa.select(sa.func.count()).where(v.customer_id == customer_id, v.created_at >= since)
+            .scalar_subquery()
+        ))  # fmt: skip
+        if recent >= CONTRIBUTIONS_PER_WINDOW:
+            raise TooManyContributions(
+                f"{recent} reviews, ideas or votes in the last "
+                f"{int(CONTRIBUTION_WINDOW.total_seconds() // 60)} minutes"
+            )
 
     async def moderate(
         self, contribution_id: str, decision: str, by: str, note: str | None = None
@@ -119,6 +149,12 @@ class ContributionService:
                 raise VoteRefused("only published ideas can be voted for")
             if idea.customer_id == voter_id:
                 raise VoteRefused("one cannot vote for one's own idea")
+            v = t.idea_votes.c
+            voted = await conn.scalar(
+                sa.select(v.idea_id).where(v.idea_id == idea_id, v.customer_id == voter_id)
+            )
+            if voted is None:
+                await self._check_rate(conn, voter_id)
             recorded = await self._rewards.record_in(
                 conn,
                 IncomingEvent(

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from bot.composition import PROJECT_DIR
+from engagement.services.contributions import CONTRIBUTIONS_PER_WINDOW
 from tests.actions.conftest import buy, said
 from tests.builders import action_call
 from tests.integration.rewards_fixtures import incoming
@@ -173,3 +174,18 @@ async def test_export_my_data_summarises_what_is_kept(call, services) -> None:
     assert said(answer) == ["utter_export_summary", "utter_export_full"]
     kept = answer["responses"][0]
     assert (kept["orders"], kept["events"], kept["badges"], kept["points"]) == (1, 1, 1, 60)
+
+
+async def test_a_customer_farming_reviews_is_slowed_down_and_nothing_extra_is_written(
+    call, services
+) -> None:
+    answers = []
+    for n in range(CONTRIBUTIONS_PER_WINDOW + 2):
+        answer = await call("action_submit_review", intent="inform", slots={
+            "review_subject": f"CMD-{48200 + n}", "review_rating": "5", "review_text": "Top"
+        })  # fmt: skip
+        answers.append(said(answer))
+    allowed = [["utter_review_received"]] * CONTRIBUTIONS_PER_WINDOW
+    assert answers == allowed + [["utter_too_many_contributions"]] * 2
+    queued = await services.contributions.queue("pending", "review")
+    assert len(queued) == CONTRIBUTIONS_PER_WINDOW, "the refused ones left nothing behind"
