@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -36,6 +36,9 @@ class Conversations(Protocol):
 
     async def erase(self, sender_ids: Sequence[str]) -> int:
         """Erases these conversations' history; how many stored events were erased."""
+
+    async def history(self, sender_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Every stored event of these conversations, oldest first (a customer's export)."""
 
     async def states(
         self, conversations: Sequence[tuple[str, str]]

@@ -43,6 +43,11 @@ class RecordingConversations:
     async def erase(self, sender_ids) -> int:  # type: ignore[no-untyped-def]
         return 0
 
+    async def history(self, sender_ids):  # type: ignore[no-untyped-def]
+        self._check()
+        return [{"conversation": s, "type": "bot", "event": {"text": text}}
+                for s, _, text, _ in self.nudges if s in sender_ids]  # fmt: skip
+
     async def states(self, conversations):  # type: ignore[no-untyped-def]
         from engagement.ports import ConversationState
 

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from engagement.commerce import InvalidField
 from engagement.web.auth import PAGES, ROLE, Role, authenticate, requires
-from engagement.web.keys import AUDIT, BRAND, CUSTOMER_VIEW, DASHBOARD
+from engagement.web.keys import AUDIT, BRAND, CONVERSATIONS, CUSTOMER_VIEW, DASHBOARD
 
 READERS = (Role.COMMUNITY_MANAGER, Role.MARKETER)
 
@@ -30,8 +30,16 @@ async def get_coupons(request: web.Request) -> web.Response:
 
 @requires()
 async def get_export(request: web.Request) -> web.Response:
-    """Admin only: everything kept about one customer, for their access request."""
-    return web.json_response(await request.app[CUSTOMER_VIEW].export(request.match_info["id"]))
+    """Admin only: everything kept about one customer, for their access request, with their
+    conversations' events as the conversation side stores them."""
+    export = await request.app[CUSTOMER_VIEW].export(request.match_info["id"])
+    conversations = request.app.get(CONVERSATIONS)
+    if conversations is not None:
+        senders = {export["profile"]["id"]}
+        linked = (*export["channels"], *export["linked_conversations"])
+        senders |= {row["sender_id"] for row in linked}
+        export["conversation_events"] = await conversations.history(sorted(senders))
+    return web.json_response(export)
 
 
 @requires(Role.COMMUNITY_MANAGER)

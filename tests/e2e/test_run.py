@@ -267,6 +267,12 @@ def test_a_customer_buys_contributes_sees_rewards_then_erases_everything(fusion:
     (coupon,) = fusion.say(customer, "j'ai des bons de réduction ?")
     assert coupon.startswith(f"🎟 {profile['coupons'][0]['code']} : -5 €")
 
+    export = admin(fusion, "GET", f"/api/v1/customers/{customer}/export").json()
+    events = export["conversation_events"]  # from Rasa's tracker store, with our data
+    written = [e["event"].get("text") for e in events if e["type"] == "user"]
+    assert written[:2] == ["Bonjour", f"où en est ma commande {order_id} ?"]
+    assert any(e["type"] == "bot" for e in events) and export["contributions"]
+
     confirm = fusion.say(customer, "je veux supprimer toutes mes données")
     assert confirm[0].startswith("Voulez-vous vraiment effacer")
     assert fusion.say(customer, "oui")[0].startswith("C'est fait : vos données sont effacées")
