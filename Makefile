@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: run test test-fast lint bench model migrate venv clean assets browser demo
+.PHONY: run test test-fast lint bench load model migrate venv clean assets browser demo
 
 venv: $(STAMP)
 
@@ -60,6 +60,11 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+## N customers for T minutes against the running product (LOAD="--customers 50 --minutes 5 --rasa URL,URL")
+LOAD ?=
+load: $(STAMP)
+	$(PY) -m bench.load $(LOAD)
 
 clean:
 	rm -rf $(VENV) models var .pytest_cache .mypy_cache .ruff_cache

@@ -15,9 +15,10 @@ from bench import (
     p4_rules,
     p5_reminders,
     p6_tracker,
+    p8_isolation,
 )
 
-ALL = ("P1", "P2", "P3", "P3c", "P4", "P5", "P6")
+ALL = ("P1", "P2", "P3", "P3c", "P4", "P5", "P6", "P8")
 
 
 def p3() -> str:
@@ -42,6 +43,7 @@ def main(argv: list[str]) -> int:
         "P4": lambda: asyncio.run(p4_rules.run()),
         "P5": lambda: asyncio.run(p5_reminders.run()),
         "P6": lambda: asyncio.run(p6_tracker.run()),
+        "P8": lambda: asyncio.run(p8_isolation.run()),
     }
     for name in ALL:
         if name in selected:
