@@ -108,10 +108,6 @@ class Settings:
         return tuple(s for s in (*tokens, *passwords, *channels) if s)
 
     @property
-    def production_mode(self) -> bool:
-        return self.database_url.startswith("postgresql")
-
-    @property
     def rasa_url(self) -> str:
         return f"http://{_loopback_if_any(self.rasa_interface)}:{self.rasa_port}"
 
