@@ -19,8 +19,7 @@ import requests
 from bot.composition import PROJECT_DIR
 from engagement.commerce import sign
 from tests.conftest import TEST_TOKENS
-from tests.e2e.test_dispatch_faults import Processes, up, wait_until
-from tests.e2e.test_scale_out import query
+from tests.e2e.test_dispatch_faults import Processes, query, up, wait_until
 from tests.stores import Stores, free_port
 
 pytestmark = pytest.mark.slow

@@ -1,5 +1,6 @@
 """Faults during a campaign, with real processes: the Rasa server, our action server and two
-engagement services on one SQLite database. One engagement service is killed (-9) in the
+engagement services on one database, SQLite or a real PostgreSQL (with Rasa's tracker store
+there too and its lock store in Redis). One engagement service is killed (-9) in the
 middle of the dispatch and started again; Rasa is killed and comes back a few seconds
 later. Afterwards every customer saw the nudge exactly once, as Rasa's own tracker store
 records it, and no delivery is left behind."""
@@ -9,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.cli import rasa_command
 from bot.composition import PROJECT_DIR, load_settings
@@ -65,7 +67,7 @@ def wait_until(check, timeout: float, what: str) -> None:  # type: ignore[no-unt
         try:
             if check():
                 return
-        except (requests.ConnectionError, sqlite3.OperationalError):
+        except (requests.ConnectionError, OperationalError):
             pass
         time.sleep(0.5)
     raise AssertionError(f"timed out waiting for {what}")
@@ -75,8 +77,26 @@ def up(url: str) -> bool:
     return requests.get(url, timeout=5).status_code == 200
 
 
-@pytest.fixture
-def stack(trained_model: Path, tmp_path: Path) -> Iterator[tuple[Processes, dict[str, str]]]:
+def sync_url(url: str) -> str:
+    """An async SQLAlchemy URL (the product's) with the synchronous driver the test reads with."""
+    parsed = make_url(url)
+    driver = "sqlite" if parsed.get_backend_name() == "sqlite" else "postgresql+psycopg2"
+    return str(parsed.set(drivername=driver).render_as_string(hide_password=False))
+
+
+def query(url: str, statement: str, **params: object) -> list[tuple]:
+    engine = sa.create_engine(sync_url(url))
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(sa.text(statement), params)]
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def stack(
+    request: pytest.FixtureRequest, trained_model: Path, tmp_path: Path
+) -> Iterator[tuple[Processes, dict[str, str]]]:
     env = {
         **os.environ, **TEST_TOKENS, "FUSION_DATA_DIR": str(tmp_path),
         "FUSION_RASA_PORT": str(free_port()), "FUSION_ACTION_PORT": str(free_port()),
@@ -86,6 +106,10 @@ def stack(trained_model: Path, tmp_path: Path) -> Iterator[tuple[Processes, dict
         "FUSION_NUDGE_RETRY_S": "4", "FUSION_NUDGE_CONCURRENCY": "2",
         "PYTHONPATH": str(PROJECT_DIR),
     }  # fmt: skip
+    if request.param == "postgresql":
+        stores = request.getfixturevalue("stores")
+        env["FUSION_DATABASE_URL"] = stores.new_database()
+        env["FUSION_REDIS_URL"] = stores.redis_url
     subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=PROJECT_DIR, env=env,
                    check=True, capture_output=True)  # fmt: skip
     processes = Processes(env, tmp_path)
@@ -101,10 +125,10 @@ def stack(trained_model: Path, tmp_path: Path) -> Iterator[tuple[Processes, dict
         processes.stop_all()
 
 
-def seed(database: Path) -> None:
+def seed(database: str) -> None:
     """Customers who chatted over REST once (the registry knows their conversation)."""
     now = datetime.now(timezone.utc)
-    engine = sa.create_engine(f"sqlite:///{database}")
+    engine = sa.create_engine(sync_url(database))
     ids = [f"c{n:04d}" for n in range(CUSTOMERS)]
     with engine.begin() as conn:
         conn.execute(sa.insert(t.customers), [
@@ -124,26 +148,24 @@ def sent_by(log: Path) -> int:
     return sum(int(n) for n in found)
 
 
-def deliveries(database: Path) -> dict[str, int]:
-    with sqlite3.connect(database) as conn:
-        return dict(conn.execute("SELECT status, count(*) FROM deliveries GROUP BY status"))
+def deliveries(database: str) -> dict[str, int]:
+    return dict(query(database, "SELECT status, count(*) FROM deliveries GROUP BY status"))
 
 
-def nudges_shown(tracker_db: Path) -> dict[str, int]:
+def nudges_shown(tracker_db: str) -> dict[str, int]:
     """How many times each conversation's tracker shows the nudge's text."""
-    with sqlite3.connect(tracker_db) as conn:
-        rows = conn.execute(
-            "SELECT sender_id, count(*) FROM events WHERE type_name = 'bot'"
-            " AND data LIKE ? GROUP BY sender_id",
-            (f"%{NUDGE[:20]}%",),
-        )
-        return dict(rows)
+    return dict(query(
+        tracker_db, "SELECT sender_id, count(*) FROM events WHERE type_name = 'bot'"
+        " AND data LIKE :text GROUP BY sender_id", text=f"%{NUDGE[:20]}%",
+    ))  # fmt: skip
 
 
 def test_a_campaign_survives_a_killed_engagement_service_and_a_rasa_outage(stack, report) -> None:  # type: ignore[no-untyped-def]
     processes, env = stack
     data = Path(env["FUSION_DATA_DIR"])
-    seed(data / "fusion.db")
+    settings = load_settings(env)
+    database, tracker = settings.database_url, settings.tracker_db_url
+    seed(database)
     first = f"http://127.0.0.1:{env['FUSION_ENGAGEMENT_PORT']}"
     second = env["SECOND_ENGAGEMENT_URL"]
     serve = [sys.executable, "-m", "bot", "serve"]
@@ -167,18 +189,19 @@ def test_a_campaign_survives_a_killed_engagement_service_and_a_rasa_outage(stack
     both = ("engagement-1.log", "engagement-2.log")
     wait_until(lambda: all(sent_by(data / log) > 0 for log in both), 120, "a batch from each")
     processes.kill("engagement-2")  # mid-dispatch, leases held
-    killed_at = deliveries(data / "fusion.db")
+    killed_at = deliveries(database)
     assert killed_at.get("pending", 0) > 0, "killed in the middle of the campaign"
     processes.kill("rasa")
     time.sleep(4)  # deliveries fail and back off meanwhile
     processes.start("rasa", rasa_command(load_settings(env), Path(env["MODEL"])))
     processes.start("engagement-2", serve, second_env)
-    wait_until(lambda: deliveries(data / "fusion.db").get("sent", 0) == CUSTOMERS, 300,
+    wait_until(lambda: deliveries(database).get("sent", 0) == CUSTOMERS, 300,
                "every nudge sent")  # fmt: skip
 
-    shown = nudges_shown(data / "tracker.db")
+    shown = nudges_shown(tracker)
     assert len(shown) == CUSTOMERS, "nobody skipped"
     assert set(shown.values()) == {1}, "nobody saw it twice"
-    assert deliveries(data / "fusion.db") == {"sent": CUSTOMERS}
-    report(f"dispatch faults: {CUSTOMERS} nudges, killed engagement service at {killed_at}, "
-           f"Rasa down ~4 s: each shown once")  # fmt: skip
+    assert deliveries(database) == {"sent": CUSTOMERS}
+    kind = make_url(database).get_backend_name()
+    report(f"dispatch faults ({kind}): {CUSTOMERS} nudges, killed engagement service at "
+           f"{killed_at}, Rasa down ~4 s: each shown once")  # fmt: skip

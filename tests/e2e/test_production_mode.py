@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from tests.e2e.test_dispatch_faults import query
 from tests.e2e.test_run import START_TIMEOUT, Fusion, new_customer, start, stop
 from tests.stores import Stores
 
@@ -32,15 +32,6 @@ def production(
         pytest.fail("fusion did not start:\n" + "\n".join(running.output[-60:]))
     yield running, database
     stop(running)
-
-
-def rows(url: str, query: str, **params: str) -> list[tuple]:
-    engine = sa.create_engine(make_url(url).set(drivername="postgresql+psycopg2"))
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(sa.text(query), params)]
-    finally:
-        engine.dispose()
 
 
 def redis_commands(stores: Stores) -> dict[str, int]:
@@ -69,14 +60,14 @@ def test_a_conversation_is_stored_in_postgresql_and_locked_in_redis(
     assert fusion.say(customer, "combien j'ai de points ?")
 
     # Rasa's turns, in its own database on the same server
-    tracker = rows(
+    tracker = query(
         database + "_tracker",
         "SELECT type_name FROM events WHERE sender_id = :sender ORDER BY id",
         sender=customer,
     )
     assert [kind for (kind,) in tracker].count("user") == 2
     # our data: the customer who read the privacy notice
-    assert rows(database, "SELECT id FROM customers WHERE id = :id", id=customer) == [(customer,)]
+    assert query(database, "SELECT id FROM customers WHERE id = :id", id=customer) == [(customer,)]
     # each turn took the conversation's lock in Redis
     assert redis_commands(stores).get("set", 0) >= before + 2
     banner = "\n".join(fusion.output)

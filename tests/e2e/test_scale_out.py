@@ -24,14 +24,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 import requests
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from bot.cli import rasa_command
 from bot.composition import PROJECT_DIR, load_settings
 from engagement.commerce import sign
 from tests.conftest import TEST_TOKENS
-from tests.e2e.test_dispatch_faults import Processes, up, wait_until
+from tests.e2e.test_dispatch_faults import Processes, query, up, wait_until
 from tests.stores import Stores, free_port
 
 pytestmark = pytest.mark.slow
@@ -150,15 +148,6 @@ async def redeem_through_both(engagement: list[str], codes: list[str]) -> list[l
             return sorted(await asyncio.gather(*both))
 
         return await asyncio.gather(*(redeem(code) for code in codes))
-
-
-def query(url: str, statement: str) -> list[tuple]:
-    engine = sa.create_engine(make_url(url).set(drivername="postgresql+psycopg2"))
-    try:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(sa.text(statement))]
-    finally:
-        engine.dispose()
 
 
 def test_two_of_everything_lose_nothing_and_double_nothing(cluster, report) -> None:  # type: ignore[no-untyped-def]
