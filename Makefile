@@ -27,6 +27,15 @@ $(ASSETS): scripts/fetch_assets.py | $(STAMP)
 	$(PY) scripts/fetch_assets.py
 	@touch $@
 
+# schemathesis, for the API schema test, in an environment of its own (its pins conflict
+# with Rasa's); the test runs its command line against a running engagement service.
+FUZZ := .venv-schemathesis
+$(FUZZ)/.installed: tests/tools/schemathesis.txt scripts/find-python.sh
+	@python=$$(scripts/find-python.sh) || exit 1; \
+	if [ ! -x $(FUZZ)/bin/python ]; then "$$python" -m venv $(FUZZ) || exit 1; fi
+	env -u PYTHONPATH $(FUZZ)/bin/python -m pip install --quiet -r tests/tools/schemathesis.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }; test "$${PIPESTATUS[0]}" = 0
+	@touch $@
+
 ## Debian's chromium for the browser tests, installed when missing
 browser:
 	@scripts/ensure-chromium.sh
@@ -51,7 +60,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy engagement bot
 
 ## the whole suite (lint, unit, integration, actions, conversations, end to end)
-test: lint $(ASSETS) browser
+test: lint $(ASSETS) browser $(FUZZ)/.installed
 	$(PY) -m pytest
 
 ## unit tests only: seconds, for iterating
@@ -67,4 +76,4 @@ load: $(STAMP)
 	$(PY) -m bench.load $(LOAD)
 
 clean:
-	rm -rf $(VENV) models var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(FUZZ) models var .pytest_cache .mypy_cache .ruff_cache

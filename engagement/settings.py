@@ -61,6 +61,7 @@ class Settings:
     nudge_concurrency: int = 8  # trigger_intent calls in flight per Rasa server
     rasa_rate_per_s: int = 60  # one Rasa server's trigger_intent rate (measured: 55–80/s)
     nudge_lease_s: int = 60  # a crashed dispatcher's claims are taken over after this
+    sign_in_attempts: int = 10  # wrong staff tokens per address within 5 minutes, then 429
     nudge_retry_s: int = 30  # first back-off when Rasa is down (doubles, 6 attempts)
     public_rasa_url: str | None = None  # the Rasa server as customers' browsers reach it
     # Rasa's lock store (one conversation's turns in order across Rasa servers); None: in memory
@@ -182,6 +183,7 @@ class Settings:
             nudge_concurrency=reader.integer("FUSION_NUDGE_CONCURRENCY", 8, low=1, high=256),
             rasa_rate_per_s=reader.integer("FUSION_RASA_RATE_PER_S", 60, low=1),
             nudge_lease_s=reader.integer("FUSION_NUDGE_LEASE_S", 60, low=1),
+            sign_in_attempts=reader.integer("FUSION_SIGN_IN_ATTEMPTS", 10, low=1),
             nudge_retry_s=reader.integer("FUSION_NUDGE_RETRY_S", 30, low=1),
             public_rasa_url=reader.url("FUSION_PUBLIC_RASA_URL", None),
             redis_url=reader.redis_url("FUSION_REDIS_URL"),

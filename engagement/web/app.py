@@ -80,7 +80,7 @@ def create_app(
         client_max_size=MAX_BODY_BYTES,
     )
     app[TELEMETRY] = telemetry
-    app[SIGN_IN] = SignInGuard()
+    app[SIGN_IN] = SignInGuard(attempts=settings.sign_in_attempts)
     rules = RulesBook(db, clock)
     app[SETTINGS] = settings
     app[DATABASE] = db
@@ -140,6 +140,12 @@ def guards_of(settings: Settings) -> Guards:
     return Guards(quiet_hours=QuietHours(start, end), brand_timezone=settings.brand_timezone)
 
 
+# A campaign id is never one of the fixed words beside it, and only these actions exist:
+# then a wrong method gets 405 with an Allow header that lists what the path really takes.
+_CAMPAIGN_ID = r"(?!audience$|preview$)[^/]+"
+_CAMPAIGN_ACTION = "|".join(campaigns.ACTIONS)
+
+
 def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/health", health)
     add_page_routes(router)
@@ -170,17 +176,17 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/api/v1/brand", admin.get_brand)
     router.add_delete("/api/v1/customers/{id}", people.erase_customer)
     router.add_get("/api/v1/handoffs", people.list_handoffs)
-    router.add_post("/api/v1/handoffs/{id}/resume", people.resume_handoff)
+    router.add_post("/api/v1/handoffs/{id:\\d+}/resume", people.resume_handoff)
     router.add_get("/r/{code}", people.follow_link)
     router.add_post("/api/v1/campaigns", campaigns.create)
     router.add_get("/api/v1/campaigns", campaigns.listing)
-    router.add_get("/api/v1/campaigns/{id}", campaigns.get)
-    router.add_put("/api/v1/campaigns/{id}", campaigns.update)
+    router.add_get("/api/v1/campaigns/{id:" + _CAMPAIGN_ID + "}", campaigns.get)
+    router.add_put("/api/v1/campaigns/{id:" + _CAMPAIGN_ID + "}", campaigns.update)
     router.add_get("/api/v1/campaigns/{id}/audience", campaigns.audience)
     router.add_get("/api/v1/campaigns/{id}/preview", campaigns.preview)
     router.add_get("/api/v1/campaigns/{id}/results", campaigns.results)
     router.add_post("/api/v1/campaigns/{id}/test-send", campaigns.test_send)
-    router.add_post("/api/v1/campaigns/{id}/{action}", campaigns.change)
+    router.add_post("/api/v1/campaigns/{id}/{action:" + _CAMPAIGN_ACTION + "}", campaigns.change)
     router.add_post("/api/v1/conversations/{sender}/back", campaigns.came_back)
 
 

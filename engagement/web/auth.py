@@ -123,7 +123,10 @@ PAGES = {
 
 
 def authenticate(request: web.Request) -> Role:
-    """The role of the request's bearer token, through the sign-in guard."""
+    """The role of the request's bearer token, through the sign-in guard. A request with no
+    token at all is not a guess: it gets 401 and counts for nothing."""
+    if "Authorization" not in request.headers:
+        raise Unauthenticated("an admin bearer token is required")
     guard, address = request.app[SIGN_IN], request.remote or "unknown"
     guard.check(address)
     try:

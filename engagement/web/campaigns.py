@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
-from engagement.commerce import InvalidField
+from engagement.commerce import InvalidField, MalformedBody
 from engagement.web.auth import Role, audit, caller, requires
 from engagement.web.keys import CAMPAIGN_RESULTS, CAMPAIGNS, CONVERSATIONS, NUDGES, SCHEDULER
 
@@ -18,7 +18,7 @@ async def _body(request: web.Request) -> object:
     try:
         return await request.json()
     except ValueError:
-        raise InvalidField("", "the body is not valid JSON") from None
+        raise MalformedBody("the body is not valid JSON") from None
 
 
 @requires(Role.MARKETER)
@@ -47,9 +47,7 @@ async def update(request: web.Request) -> web.Response:
 
 @requires(Role.MARKETER)
 async def change(request: web.Request) -> web.Response:
-    action = request.match_info["action"]
-    if action not in ACTIONS:
-        raise web.HTTPNotFound(reason=f"unknown action; one of {', '.join(ACTIONS)}")
+    action = request.match_info["action"]  # one of ACTIONS: the route admits no other
     campaign = await request.app[CAMPAIGNS].change(request.match_info["id"], action)
     await audit(request, f"campaign.{action}", campaign["id"], name=campaign["name"],
                 next_run_at=campaign.get("next_run_at"))  # fmt: skip

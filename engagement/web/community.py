@@ -18,6 +18,7 @@ from engagement.web.keys import CLOCK, CONTRIBUTIONS, DATABASE, RULES_BOOK
 MAX_RULES_BYTES = 256 * 1024
 MAX_SAMPLE_EVENTS = 1000
 MAX_BACKTEST_DAYS = 365
+MAX_INTEGER = 2**31 - 1
 
 
 async def _rules_text(request: web.Request) -> str:
@@ -132,12 +133,16 @@ def _text(body: dict[str, Any], field: str) -> str:
 
 
 def _integer(value: object, field: str) -> int:
+    """A whole number that fits the database's integer columns (PostgreSQL's 32 bits)."""
     if isinstance(value, bool):
         raise InvalidField(field, "must be a whole number")
     try:
-        return int(str(value))
+        number = int(str(value))
     except ValueError:
         raise InvalidField(field, "must be a whole number") from None
+    if not -MAX_INTEGER <= number <= MAX_INTEGER:
+        raise InvalidField(field, f"must be at most {MAX_INTEGER} in size")
+    return number
 
 
 @requires(Role.COMMUNITY_MANAGER, Role.MARKETER)

@@ -62,7 +62,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return web.json_response({"error": exc.reason}, status=exc.status)
+        kept = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
+        return web.json_response({"error": exc.reason}, status=exc.status, headers=kept)
     except InvalidField as exc:
         body = {"error": "invalid field", "field": exc.field, "reason": exc.reason}
         return web.json_response(body, status=422)

@@ -16,7 +16,8 @@ _ERROR = {
 _SIGNED: list[dict[str, list[str]]] = [{"shopSignature": []}]
 _ADMIN: list[dict[str, list[str]]] = [{"adminToken": []}]
 _CUSTOMER_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-_VERSION = {"name": "version", "in": "path", "required": True, "schema": {"type": "integer"}}
+_INT = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}  # PostgreSQL's integer
+_VERSION = {"name": "version", "in": "path", "required": True, "schema": _INT}
 _CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
@@ -131,7 +132,7 @@ DOCUMENT: dict[str, Any] = {
                 "hand the conversation back to the assistant and close the request",
                 security=_ADMIN,
                 params=[
-                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                    {"name": "id", "in": "path", "required": True, "schema": _INT}
                 ],
                 errors=("401", "403", "404", "409", "502", "503"),
             )  # fmt: skip
@@ -152,6 +153,7 @@ DOCUMENT: dict[str, Any] = {
                 "{once|cron|after_event}, audience {all|any: [{field, op, value}]}, "
                 "holdout_percent, coupon, coupon_budget, window_days",
                 security=_ADMIN,
+                body="Campaign",
                 ok="201",
                 errors=("401", "403", "422"),
             ),
@@ -165,6 +167,7 @@ DOCUMENT: dict[str, Any] = {
                 "replace a draft or paused campaign's spec",
                 security=_ADMIN,
                 params=[_CUSTOMER_ID],
+                body="Campaign",
                 errors=("401", "403", "404", "409", "422"),
             ),
         },
@@ -199,6 +202,7 @@ DOCUMENT: dict[str, Any] = {
                 "not counted in the results",
                 security=_ADMIN,
                 params=[_CUSTOMER_ID],
+                body="TestSend",
                 errors=("401", "403", "404", "422", "502", "503"),
             ),
         },
@@ -212,7 +216,7 @@ DOCUMENT: dict[str, Any] = {
                         "name": "action",
                         "in": "path",
                         "required": True,
-                        "schema": {"type": "string"},
+                        "schema": {"enum": ["schedule", "pause", "resume", "archive"]},
                     },
                 ],
                 errors=("401", "403", "404", "409"),
@@ -267,22 +271,22 @@ DOCUMENT: dict[str, Any] = {
         },
         "/api/v1/rules/versions/{version}": {
             "get": _op("one published version with its content", security=_ADMIN,
-                       params=[_VERSION], errors=("401", "403", "404"))
+                       params=[_VERSION], errors=("401", "403", "404", "422"))
         },
         "/api/v1/rules/rollback": {
             "post": _op("publish an earlier version's content again, as a new version "
-                        '({"version": n})', security=_ADMIN, body="Object", ok="201",
+                        '({"version": n})', security=_ADMIN, body="Rollback", ok="201",
                         errors=("401", "403", "404", "422"))
         },
         "/api/v1/rules/dry-run": {
             "post": _op('what a rules file would award over sample events ({"rules": text, '
                         '"events": [...]}); nothing is written', security=_ADMIN,
-                        body="Object", errors=("400", "401", "403", "422"))
+                        body="DryRun", errors=("400", "401", "403", "422"))
         },
         "/api/v1/rules/backtest": {
             "post": _op('a candidate rules file against the rules in force over the events '
                         'of the last days ({"rules": text, "days": 30}), with the cost',
-                        security=_ADMIN, body="Object", errors=("400", "401", "403", "422"))
+                        security=_ADMIN, body="Backtest", errors=("400", "401", "403", "422"))
         },
         "/api/v1/me": {
             "get": _op("the role of the bearer token and the console pages it may open",
@@ -299,16 +303,19 @@ DOCUMENT: dict[str, Any] = {
         },
         "/api/v1/campaigns/audience": {
             "post": _op("size a campaign being written (the spec as body), nothing saved",
-                        security=_ADMIN, body="Object", errors=("401", "403", "422"))
+                        security=_ADMIN, body="Campaign", errors=("401", "403", "422"))
         },
         "/api/v1/campaigns/preview": {
             "post": _op('the messages of a campaign being written as a customer reads them '
                         '({"campaign": spec, "customer_id": optional})', security=_ADMIN,
-                        body="Object", errors=("401", "403", "422"))
+                        body="DraftPreview", errors=("401", "403", "422"))
         },
         "/chat": {"get": _op("the customer's chat page (socket.io to the Rasa server)")},
         "/admin": {"get": _op("the console for community managers, marketers and admins")},
-        "/static": {"get": _op("(/static/…) the pages' scripts, styles and vendored libraries")},
+        "/static/{file}": {"get": _op(
+            "the pages' scripts, styles and vendored libraries", errors=("403", "404"),
+            params=[{"name": "file", "in": "path", "required": True, "schema": {"type": "string"}}],
+        )},  # fmt: skip
         "/api/v1/contributions": {
             "get": _op(
                 "the moderation queue (?status=pending|approved|rejected|shipped, "
@@ -362,7 +369,77 @@ DOCUMENT: dict[str, Any] = {
                 },
             },  # fmt: skip
             "RulesFile": {"type": "string", "description": "the YAML rules file, as text"},
-            "Object": {"type": "object", "description": "a JSON object, as the summary says"},
+            "Campaign": {
+                "type": "object",
+                "description": "a campaign's spec; what JSON Schema cannot say (templates, "
+                "cron expressions, audience fields) is checked and answered with 422 and the field",
+                "required": ["name", "messages", "schedule"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string", "minLength": 1, "maxLength": 120},
+                    "class": {"enum": ["marketing", "service"]},
+                    "messages": {
+                        "type": "object",
+                        "required": ["fr", "en"],
+                        "additionalProperties": False,
+                        "properties": {"fr": {"type": "string"}, "en": {"type": "string"}},
+                    },
+                    "schedule": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "maxProperties": 1,
+                        "properties": {
+                            "once": {"type": "string", "format": "date-time"},
+                            "cron": {"type": "string"},
+                            "after_event": {"type": "object"},
+                        },
+                    },
+                    "audience": {"type": "object"},
+                    "holdout_percent": {"type": "number", "minimum": 0, "maximum": 50},
+                    "coupon": {"type": "string"},
+                    "coupon_budget": {"type": "integer", "minimum": 0},
+                    "points": {"type": "integer", "minimum": 0},
+                    "points_budget": {"type": "integer", "minimum": 0},
+                    "window_days": {"type": "number", "minimum": 1, "maximum": 90},
+                },
+            },
+            "DraftPreview": {
+                "type": "object",
+                "required": ["campaign"],
+                "properties": {
+                    "campaign": {"$ref": "#/components/schemas/Campaign"},
+                    "customer_id": {"type": "string"},
+                },
+            },
+            "TestSend": {
+                "type": "object",
+                "required": ["customer_id"],
+                "properties": {"customer_id": {"type": "string", "minLength": 1}},
+            },
+            "Rollback": {
+                "type": "object",
+                "required": ["version"],
+                "properties": {"version": _INT},
+            },
+            "DryRun": {
+                "type": "object",
+                "required": ["rules", "events"],
+                "properties": {
+                    "rules": {"type": "string", "description": "a rules file, as text"},
+                    "events": {
+                        "type": "array", "minItems": 1, "maxItems": 1000,
+                        "items": {"type": "object"},
+                    },
+                },
+            },  # fmt: skip
+            "Backtest": {
+                "type": "object",
+                "required": ["rules"],
+                "properties": {
+                    "rules": {"type": "string", "description": "a rules file, as text"},
+                    "days": {"type": "integer", "minimum": 1, "maximum": 365},
+                },
+            },
             "Moderation": {
                 "type": "object",
                 "required": ["decision"],
@@ -422,6 +499,37 @@ DOCUMENT: dict[str, Any] = {
         },
     },
 }
+
+
+def _retry_later(description: str) -> dict[str, Any]:
+    return {
+        **_ERROR,
+        "description": description,
+        "headers": {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
+    }
+
+
+def _with_common_answers(document: dict[str, Any]) -> dict[str, Any]:
+    """Adds the answers any operation of a kind can give, wherever it is declared: every
+    token-protected one can refuse a token (401, 403) or a guessing address (429); every
+    one with a body, a body that is not JSON or too large (400, 413); every API one, a
+    database that cannot be reached (503). Schemathesis holds the service to this."""
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            answers = operation["responses"]
+            if operation.get("security") == _ADMIN:
+                answers.setdefault("401", _ERROR)
+                answers.setdefault("403", _ERROR)
+                answers["429"] = _retry_later("too many wrong tokens from this address")
+            if "requestBody" in operation:
+                answers.setdefault("400", _ERROR)
+                answers.setdefault("413", _ERROR)
+            if path.startswith("/api/v1/") or path == "/health":
+                answers["503"] = _retry_later("the database cannot be reached")
+    return document
+
+
+_with_common_answers(DOCUMENT)
 
 
 async def openapi(_: web.Request) -> web.Response:

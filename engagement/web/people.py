@@ -9,6 +9,7 @@ from aiohttp import web
 
 from engagement.referrals import REFERRAL
 from engagement.web.auth import Role, audit, caller, requires
+from engagement.web.community import MAX_INTEGER
 from engagement.web.keys import CONVERSATIONS, CUSTOMER_VIEW, HANDOFFS, PRIVACY, REFERRALS, SETTINGS
 
 REFERRAL_PARAMETER = "fusion_ref"
@@ -40,10 +41,9 @@ async def resume_handoff(request: web.Request) -> web.Response:
     conversations = request.app.get(CONVERSATIONS)
     if conversations is None:
         raise web.HTTPServiceUnavailable(reason="the Rasa server is not configured")
-    try:
-        handoff_id = int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound(reason="unknown handoff") from None
+    handoff_id = int(request.match_info["id"])  # digits only (the route's pattern)
+    if handoff_id > MAX_INTEGER:
+        raise web.HTTPNotFound(reason="unknown handoff")
     handoff = await request.app[HANDOFFS].hand_back(handoff_id, caller(request), conversations)
     await audit(request, "handoff.resume", str(handoff_id))
     return web.json_response(handoff.as_json())

@@ -116,6 +116,9 @@ async def test_sign_in_is_refused_for_a_while_after_ten_wrong_tokens(
         wrong = {"Authorization": "Bearer guess-guess-guess-0000"}
         right = {"Authorization": f"Bearer {settings.admin_token}"}
         assert (await client.get("/api/v1/me", headers=right)).status == 200
+        anonymous = [(await client.get("/api/v1/me")).status for _ in range(20)]
+        assert anonymous == [401] * 20
+        assert (await client.get("/api/v1/me", headers=right)).status == 200, "no token, no guess"
         statuses = [(await client.get("/api/v1/me", headers=wrong)).status for _ in range(10)]
         assert statuses == [401] * 10
         locked = await client.get("/api/v1/me", headers=right)
