@@ -7,6 +7,7 @@ mapping, so tests pass a dict. A bad value stops start-up with the variable's na
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -62,6 +63,8 @@ class Settings:
     rasa_rate_per_s: int = 60  # one Rasa server's trigger_intent rate (measured: 55–80/s)
     nudge_lease_s: int = 60  # a crashed dispatcher's claims are taken over after this
     sign_in_attempts: int = 10  # wrong staff tokens per address within 5 minutes, then 429
+    # the load balancers in front (FUSION_TRUSTED_PROXIES): their X-Forwarded-For is believed
+    trusted_proxies: tuple[str, ...] = ()
     nudge_retry_s: int = 30  # first back-off when Rasa is down (doubles, 6 attempts)
     public_rasa_url: str | None = None  # the Rasa server as customers' browsers reach it
     # Rasa's lock store (one conversation's turns in order across Rasa servers); None: in memory
@@ -184,6 +187,7 @@ class Settings:
             rasa_rate_per_s=reader.integer("FUSION_RASA_RATE_PER_S", 60, low=1),
             nudge_lease_s=reader.integer("FUSION_NUDGE_LEASE_S", 60, low=1),
             sign_in_attempts=reader.integer("FUSION_SIGN_IN_ATTEMPTS", 10, low=1),
+            trusted_proxies=reader.addresses("FUSION_TRUSTED_PROXIES"),
             nudge_retry_s=reader.integer("FUSION_NUDGE_RETRY_S", 30, low=1),
             public_rasa_url=reader.url("FUSION_PUBLIC_RASA_URL", None),
             redis_url=reader.redis_url("FUSION_REDIS_URL"),
@@ -273,6 +277,16 @@ class _Reader:
         for part in parts:
             if not part.startswith(("http://", "https://")):
                 raise SettingsError(f"{name} must list http:// or https:// URLs, got {part!r}")
+        return parts
+
+    def addresses(self, name: str) -> tuple[str, ...]:
+        """A comma-separated list of IP addresses, possibly empty."""
+        parts = tuple(part.strip() for part in (self._raw(name) or "").split(",") if part.strip())
+        for part in parts:
+            try:
+                ipaddress.ip_address(part)
+            except ValueError:
+                raise SettingsError(f"{name} must list IP addresses, got {part!r}") from None
         return parts
 
     def secret(self, name: str) -> str | None:

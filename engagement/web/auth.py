@@ -127,13 +127,27 @@ def authenticate(request: web.Request) -> Role:
     token at all is not a guess: it gets 401 and counts for nothing."""
     if "Authorization" not in request.headers:
         raise Unauthenticated("an admin bearer token is required")
-    guard, address = request.app[SIGN_IN], request.remote or "unknown"
+    guard, address = request.app[SIGN_IN], client_address(request)
     guard.check(address)
     try:
         return role_of(request)
     except Unauthenticated:
         guard.failed(address)
         raise
+
+
+def client_address(request: web.Request) -> str:
+    """The address of whoever sent the request. Behind a trusted load balancer (which appends
+    the address it saw to X-Forwarded-For), the last hop that is not one of ours; otherwise the
+    peer itself, whatever the headers claim. Without this, every staff member behind nginx
+    would share nginx's address, and one guesser would lock them all out."""
+    remote = request.remote or "unknown"
+    trusted = request.app[SETTINGS].trusted_proxies
+    if remote not in trusted:
+        return remote
+    forwarded = request.headers.get("X-Forwarded-For", "").split(",")
+    hops = [hop.strip() for hop in forwarded if hop.strip()]
+    return next((hop for hop in reversed(hops) if hop not in trusted), remote)
 
 
 def role_of(request: web.Request) -> Role:

@@ -125,3 +125,33 @@ async def test_sign_in_is_refused_for_a_while_after_ten_wrong_tokens(
         assert locked.status == 429, "even the right token waits"
         assert 0 < int(locked.headers["Retry-After"]) <= 300
         assert (await client.get("/health")).status == 200, "what needs no token still answers"
+
+
+async def test_behind_a_trusted_proxy_the_limit_counts_per_client_not_per_proxy(
+    settings: Settings, migrated_url: str
+) -> None:
+    """nginx forwards everyone from 127.0.0.1: one guesser must not lock out the others, and
+    a client that is not the proxy cannot pick its address with the header."""
+    trusting = settings.replace(trusted_proxies=("127.0.0.1", "::1"))
+    async with TestClient(TestServer(create_app(trusting))) as client:
+        right = f"Bearer {settings.admin_token}"
+        guesser = {"Authorization": "Bearer guess-guess-guess-0000",
+                   "X-Forwarded-For": "203.0.113.7"}  # fmt: skip
+        for _ in range(10):
+            assert (await client.get("/api/v1/me", headers=guesser)).status == 401
+        assert (await client.get("/api/v1/me", headers=guesser)).status == 429
+        colleague = {"Authorization": right, "X-Forwarded-For": "198.51.100.4"}
+        assert (await client.get("/api/v1/me", headers=colleague)).status == 200
+        spoofed = {"Authorization": right, "X-Forwarded-For": "203.0.113.7, 198.51.100.9"}
+        assert (await client.get("/api/v1/me", headers=spoofed)).status == 200, (
+            "the proxy appended the real client; what the client wrote before it is not believed"
+        )
+    async with TestClient(TestServer(create_app(settings))) as client:
+        for n in range(10):
+            spoof = {"Authorization": "Bearer guess-guess-guess-0000",
+                     "X-Forwarded-For": f"192.0.2.{n}"}  # fmt: skip
+            assert (await client.get("/api/v1/me", headers=spoof)).status == 401
+        locked = {"Authorization": right, "X-Forwarded-For": "192.0.2.200"}
+        assert (await client.get("/api/v1/me", headers=locked)).status == 429, (
+            "without a trusted proxy the header changes nothing: the peer is locked out"
+        )
