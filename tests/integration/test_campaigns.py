@@ -191,6 +191,32 @@ async def test_a_bad_campaign_is_refused_naming_the_field(client) -> None:
     assert (await client.get("/api/v1/campaigns", headers=community)).status == 401
 
 
+ESCAPES = [
+    "{{ first_name.__class__.__mro__[1].__subclasses__() }}",
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "{{ first_name|attr('__class__') }}",
+    "{{ 'x' * 10000000000 }}",
+    "{{ first_name|center(1000000000) }}",
+    "{{ '%0999999999d' % 1 }}",
+    "{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}",
+]
+
+
+@pytest.mark.parametrize("message", ESCAPES)
+async def test_a_message_that_escapes_the_sandbox_or_exhausts_the_service_is_never_saved(
+    client, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    spec = {**CAMPAIGN, "messages": {"fr": message, "en": "Hello {{ first_name }}"}}
+    for path in ("/api/v1/campaigns", "/api/v1/campaigns/preview"):
+        body = spec if path.endswith("campaigns") else {"campaign": spec}
+        answer = await client.post(path, headers=admin(client), json=body)
+        refusal = await answer.json()
+        assert answer.status == 422 and refusal["field"] == "messages.fr", refusal
+        assert "is not allowed in a message" in refusal["reason"]
+    listing = await client.get("/api/v1/campaigns", headers=admin(client))
+    assert (await listing.json())["campaigns"] == []
+
+
 async def test_the_cap_counts_marketing_nudges_of_every_campaign(
     client, database, clock, rasa
 ) -> None:

@@ -83,8 +83,24 @@ def test_templates_are_sandboxed_strict_and_checked_when_saved() -> None:
         check_template(env, "Bonjour {{ first_name ", "m.fr")
     with pytest.raises(InvalidField, match="unknown variable 'password'"):
         check_template(env, "{{ password }}", "m.fr")
-    with pytest.raises(Exception, match="unsafe|access"):
+    with pytest.raises(InvalidField, match="an attribute"):
+        check_template(env, "{{ first_name.__class__.__mro__ }}", "m.fr")
+    with pytest.raises(Exception, match="unsafe|access"):  # render-time sandbox still there
         render(env, "{{ first_name.__class__.__mro__ }}", {"first_name": "x"})
+    with pytest.raises(MissingData, match="'\\*' is not allowed"):  # saved before the check
+        render(env, "{{ 'x' * 100000000 }}", {})
+
+
+def test_a_message_has_if_else_comparisons_and_simple_filters() -> None:
+    env = new_environment()
+    text = check_template(
+        env, "Bonjour {{ first_name|default('vous')|title }}{% if points >= 100 %}, bravo"
+        "{% else %}, encore {{ 100 - points }} points{% endif %}", "m.fr",
+    )  # fmt: skip
+    assert render(env, text, {"first_name": "léa", "points": 30}) == (
+        "Bonjour Léa, encore 70 points"
+    )
+    assert render(env, text, {"points": 120}) == "Bonjour Vous, bravo"
 
 
 def test_marketing_needs_consent_and_spares_the_zapped_service_does_not() -> None:
