@@ -27,6 +27,9 @@ MESSAGING = {
 MESSAGING_SECRETS = ("TOKEN", "SECRET", "SIGNING_SECRET", "PAGE_TOKEN", "AUTH_TOKEN")
 
 
+STAFF_NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
+STAFF_ROLES = ("admin", "community_manager", "marketer")
+
 class SettingsError(ValueError):
     """A ``FUSION_*`` variable has a value we cannot use; the message names it."""
 
@@ -65,6 +68,8 @@ class Settings:
     sign_in_attempts: int = 10  # wrong staff tokens per address within 5 minutes, then 429
     # the load balancers in front (FUSION_TRUSTED_PROXIES): their X-Forwarded-For is believed
     trusted_proxies: tuple[str, ...] = ()
+    # personal staff tokens (FUSION_STAFF_TOKENS="lea:marketer:<token>,…"): token → (name, role)
+    staff_tokens: Mapping[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
     nudge_retry_s: int = 30  # first back-off when Rasa is down (doubles, 6 attempts)
     public_rasa_url: str | None = None  # the Rasa server as customers' browsers reach it
     # Rasa's lock store (one conversation's turns in order across Rasa servers); None: in memory
@@ -109,7 +114,7 @@ class Settings:
                                                    self.redis_url or ""))  # fmt: skip
         channels = (values.get(name) for values in self.messaging.values()
                     for name in MESSAGING_SECRETS)  # fmt: skip
-        return tuple(s for s in (*tokens, *passwords, *channels) if s)
+        return tuple(s for s in (*tokens, *passwords, *channels, *self.staff_tokens) if s)
 
     @property
     def rasa_url(self) -> str:
@@ -188,6 +193,7 @@ class Settings:
             nudge_lease_s=reader.integer("FUSION_NUDGE_LEASE_S", 60, low=1),
             sign_in_attempts=reader.integer("FUSION_SIGN_IN_ATTEMPTS", 10, low=1),
             trusted_proxies=reader.addresses("FUSION_TRUSTED_PROXIES"),
+            staff_tokens=reader.staff("FUSION_STAFF_TOKENS"),
             nudge_retry_s=reader.integer("FUSION_NUDGE_RETRY_S", 30, low=1),
             public_rasa_url=reader.url("FUSION_PUBLIC_RASA_URL", None),
             redis_url=reader.redis_url("FUSION_REDIS_URL"),
@@ -278,6 +284,25 @@ class _Reader:
             if not part.startswith(("http://", "https://")):
                 raise SettingsError(f"{name} must list http:// or https:// URLs, got {part!r}")
         return parts
+
+    def staff(self, name: str) -> dict[str, tuple[str, str]]:
+        """``person:role:token`` entries, comma-separated: token → (person, role)."""
+        staff: dict[str, tuple[str, str]] = {}
+        for entry in (part.strip() for part in (self._raw(name) or "").split(",")):
+            if not entry:
+                continue
+            person, role, token = (entry.split(":", 2) + ["", ""])[:3]
+            if not STAFF_NAME.fullmatch(person):
+                raise SettingsError(f"{name}: a name is 1-64 letters, digits or . _ @ -")
+            if role not in STAFF_ROLES:
+                roles = ", ".join(STAFF_ROLES)
+                raise SettingsError(f"{name}: {person}'s role must be one of {roles}")
+            if len(token) < 16:
+                raise SettingsError(f"{name}: {person}'s token must be at least 16 characters")
+            if token in staff or person in {who for who, _ in staff.values()}:
+                raise SettingsError(f"{name}: {person} or their token appears twice")
+            staff[token] = (person, role)
+        return staff
 
     def addresses(self, name: str) -> tuple[str, ...]:
         """A comma-separated list of IP addresses, possibly empty."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from engagement.commerce import InvalidField
-from engagement.web.auth import PAGES, ROLE, Role, authenticate, requires
+from engagement.web.auth import PAGES, Role, authenticate, caller, requires
 from engagement.web.keys import AUDIT, BRAND, CONVERSATIONS, CUSTOMER_VIEW, DASHBOARD
 
 READERS = (Role.COMMUNITY_MANAGER, Role.MARKETER)
@@ -56,8 +56,8 @@ async def get_brand(request: web.Request) -> web.Response:
 async def me(request: web.Request) -> web.Response:
     """The role of the token, and the console pages it opens (the console's sign-in)."""
     role = authenticate(request)
-    request[ROLE] = role
-    return web.json_response({"role": role.value, "pages": list(PAGES[role])})
+    return web.json_response({"role": role.value, "name": caller(request),
+                              "pages": list(PAGES[role])})  # fmt: skip
 
 
 @requires(*READERS)

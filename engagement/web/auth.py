@@ -14,6 +14,7 @@ from engagement.commerce import InvalidSignature, verify_signature
 from engagement.web.keys import AUDIT, SETTINGS, SIGN_IN
 
 ROLE = "fusion_role"  # the request's role, once authenticated
+WHO = "fusion_who"  # the person behind a personal token, else the role's name
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -98,14 +99,13 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         role = authenticate(request)
         if role not in roles:
             raise Forbidden(f"the {role.value} role cannot do this")
-        request[ROLE] = role
     return await handler(request)
 
 
 def caller(request: web.Request) -> str:
-    """Who made the request, for audit columns (tokens identify a role, not a person)."""
-    role = request.get(ROLE)
-    return role.value if isinstance(role, Role) else "unknown"
+    """Who made the request, for audit columns: the person behind a personal token
+    (FUSION_STAFF_TOKENS), else the role of the shared token."""
+    return str(request.get(WHO, "unknown"))
 
 
 async def audit(request: web.Request, action: str, target: str, **detail: object) -> None:
@@ -130,10 +130,12 @@ def authenticate(request: web.Request) -> Role:
     guard, address = request.app[SIGN_IN], client_address(request)
     guard.check(address)
     try:
-        return role_of(request)
+        role, who = role_of(request)
     except Unauthenticated:
         guard.failed(address)
         raise
+    request[ROLE], request[WHO] = role, who
+    return role
 
 
 def client_address(request: web.Request) -> str:
@@ -150,18 +152,25 @@ def client_address(request: web.Request) -> str:
     return next((hop for hop in reversed(hops) if hop not in trusted), remote)
 
 
-def role_of(request: web.Request) -> Role:
+def role_of(request: web.Request) -> tuple[Role, str]:
+    """The role of the bearer token and who holds it: a person for a personal token, the
+    role's name for a shared one. Every token is compared, in constant time."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("an admin bearer token is required")
-    admin = request.app[SETTINGS].admin_token
-    if admin and hmac.compare_digest(token.encode(), admin.encode()):
-        return Role.ADMIN
-    for role, configured in request.app[SETTINGS].role_tokens.items():
+    settings = request.app[SETTINGS]
+    shared = {"admin": settings.admin_token, **settings.role_tokens}
+    holders = [(token_, (Role(role), role)) for role, token_ in shared.items() if token_]
+    holders += [(token_, (Role(role), person))
+                for token_, (person, role) in settings.staff_tokens.items()]  # fmt: skip
+    found = None
+    for configured, holder in holders:
         if hmac.compare_digest(token.encode(), configured.encode()):
-            return Role(role)
-    raise Unauthenticated("unknown token")
+            found = holder
+    if found is None:
+        raise Unauthenticated("unknown token")
+    return found
 
 
 __all__ = [

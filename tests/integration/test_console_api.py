@@ -24,14 +24,17 @@ from tests.fakes import FixedClock
 from tests.integration.rewards_fixtures import incoming
 
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=timezone.utc)  # a Wednesday
-TOKENS = {"cm": "cm-token-for-tests-0123456789", "mk": "mk-token-for-tests-0123456789"}
+TOKENS = {"cm": "cm-token-for-tests-0123456789", "mk": "mk-token-for-tests-0123456789",
+          "lea": "lea-personal-token-0123456789", "sam": "sam-personal-token-0123456789"}
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     env = {**TEST_TOKENS, "FUSION_DATA_DIR": str(tmp_path),
            "FUSION_COMMUNITY_MANAGER_TOKEN": TOKENS["cm"], "FUSION_MARKETER_TOKEN": TOKENS["mk"],
-           "FUSION_PUBLIC_RASA_URL": "https://chat.example.com"}  # fmt: skip
+           "FUSION_PUBLIC_RASA_URL": "https://chat.example.com",
+           "FUSION_STAFF_TOKENS": f"lea:community_manager:{TOKENS['lea']},"
+                                  f"sam:marketer:{TOKENS['sam']}"}  # fmt: skip
     return Settings.from_env(env, base_dir=tmp_path)
 
 
@@ -76,7 +79,8 @@ async def purchases(database: Database, clock: FixedClock, weeks_ago: dict[str, 
 async def test_sign_in_tells_each_token_its_role_and_pages(client: TestClient) -> None:
     answers = {who: await client.get("/api/v1/me", headers=bearer(who)) for who in TOKENS}
     assert {who: (await a.json())["role"] for who, a in answers.items()} == {
-        "cm": "community_manager", "mk": "marketer"}  # fmt: skip
+        "cm": "community_manager", "mk": "marketer", "lea": "community_manager",
+        "sam": "marketer"}  # fmt: skip
     assert "rules" in (await answers["cm"].json())["pages"]
     assert "rules" not in (await answers["mk"].json())["pages"]
     assert "audit" in (await (await client.get("/api/v1/me", headers=bearer("admin"))).json())[
@@ -259,3 +263,19 @@ async def test_the_pages_are_served_with_the_rasa_url_and_a_strict_policy(
         answer = await client.get(asset)
         assert answer.status == 200, asset
     assert (await client.get("/static/../settings.py")).status == 404
+
+
+async def test_a_personal_token_signs_in_as_its_person_with_its_role_and_the_audit_names_them(
+    client: TestClient,
+) -> None:
+    me = await (await client.get("/api/v1/me", headers=bearer("lea"))).json()
+    assert (me["name"], me["role"]) == ("lea", "community_manager")
+    changed = DEFAULT_RULES.read_text().replace("points: 50", "points: 60", 1)
+    assert (await client.post("/api/v1/rules", data=changed, headers=bearer("lea"))).status == 201
+    refused = await client.post("/api/v1/rules", data=changed, headers=bearer("sam"))
+    assert refused.status == 403, "Sam is a marketer"
+    await client.post("/api/v1/rules", data=changed, headers=bearer("cm"))
+    audit = await (await client.get("/api/v1/audit", headers=bearer("admin"))).json()
+    assert [(e["actor"], e["action"]) for e in audit["entries"]] == [
+        ("community_manager", "rules.publish"), ("lea", "rules.publish"),
+    ]

@@ -30,6 +30,12 @@ def test_defaults_are_embedded_and_on_loopback(tmp_path: Path) -> None:
         ("FUSION_DATABASE_URL", "mysql://db/fusion"),
         ("FUSION_REDIS_URL", "memcached://cache:11211"),
         ("FUSION_TRACKER_DATABASE_URL", "mongodb://db/tracker"),
+        ("FUSION_TRUSTED_PROXIES", "nginx.local"),
+        ("FUSION_STAFF_TOKENS", "lea:marketer:short"),
+        ("FUSION_STAFF_TOKENS", "lea:intern:token-of-lea-0123456789"),
+        ("FUSION_STAFF_TOKENS", "lé a:marketer:token-of-lea-0123456789"),
+        ("FUSION_STAFF_TOKENS", "lea:marketer:token-of-lea-0123456789,"
+                                "lea:admin:token-of-lea-9876543210"),
     ],
 )
 def test_a_bad_value_names_its_variable(tmp_path: Path, name: str, value: str) -> None:
@@ -95,3 +101,14 @@ def test_a_messaging_channel_is_on_when_all_its_variables_are_set(tmp_path: Path
     assert "twilio-token-0123" in settings.secrets, "masked in the logs"
     with pytest.raises(SettingsError, match="FUSION_SLACK_SIGNING_SECRET"):
         Settings.from_env({"FUSION_SLACK_TOKEN": "xoxb-1"}, base_dir=tmp_path)
+
+
+def test_personal_staff_tokens_name_a_person_and_a_role_and_are_masked(tmp_path: Path) -> None:
+    settings = Settings.from_env({"FUSION_STAFF_TOKENS": " lea:marketer:token-of-lea-0123456789, "
+                                  "sam.b@shop:community_manager:token:of:sam-0123456789"},
+                                 base_dir=tmp_path)  # fmt: skip
+    assert settings.staff_tokens == {
+        "token-of-lea-0123456789": ("lea", "marketer"),
+        "token:of:sam-0123456789": ("sam.b@shop", "community_manager"),
+    }
+    assert set(settings.staff_tokens) <= set(settings.secrets)
