@@ -19,12 +19,13 @@ from urllib.parse import quote
 import aiohttp
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.rasa_api import bearer
 from engagement.ports import ConversationState, ConversationsUnavailable
 from engagement.settings import Settings
+from engagement.storage.database import is_missing_table
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 # Rasa's SQL tracker store table (rasa/core/tracker_store.py, SQLEvent), read as it is
@@ -121,8 +122,8 @@ class RasaConversations:
                 rows = list(await conn.execute(sa.select(e).where(
                     e.c.id.in_(latest_of_each_type) | e.c.id.in_(latest_shown)
                 )))  # fmt: skip
-        except OperationalError as exc:
-            if "no such table" in str(exc):
+        except DBAPIError as exc:
+            if is_missing_table(exc):
                 return {sender: ConversationState() for sender in senders}
             raise ConversationsUnavailable(f"the tracker store is unreachable: {exc}") from None
         except (OSError, SQLAlchemyError) as exc:
@@ -234,8 +235,8 @@ class RasaConversations:
                      "timestamp": row.timestamp, "event": _json(row.data)}
                     for row in rows
                 ]  # fmt: skip
-        except OperationalError as exc:
-            if "no such table" in str(exc):
+        except DBAPIError as exc:
+            if is_missing_table(exc):
                 return []  # no conversation was ever stored
             raise ConversationsUnavailable(f"the tracker store did not answer: {exc}") from None
 
@@ -248,8 +249,8 @@ class RasaConversations:
                     ),
                     {"ids": list(sender_ids)},
                 )
-        except OperationalError as exc:
-            if "no such table" in str(exc):
+        except DBAPIError as exc:
+            if is_missing_table(exc):
                 return 0  # no conversation was ever stored
             raise
         return int(result.rowcount or 0)

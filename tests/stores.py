@@ -70,6 +70,10 @@ class Stores:
         """A fresh engagement database at the latest migration (a copy of a template)."""
         return self._create(f"t_{uuid.uuid4().hex[:12]}", template="fusion_template")
 
+    def empty_database(self) -> str:
+        """A database without any table: a tracker store no Rasa server has written to yet."""
+        return self._create(f"e_{uuid.uuid4().hex[:12]}")
+
     def _create(self, name: str, template: str | None = None) -> str:
         url = make_url(self.database_url)
         server = sa.create_engine(

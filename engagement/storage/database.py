@@ -114,6 +114,14 @@ def is_unavailable(exc: BaseException) -> bool:
     return False
 
 
+def is_missing_table(exc: BaseException) -> bool:
+    """A query on a table nobody has created yet: SQLite's "no such table", PostgreSQL's
+    42P01 (Rasa creates its tracker tables when a Rasa server first starts)."""
+    return isinstance(exc, DBAPIError) and (
+        _sqlstate(exc) == "42P01" or "no such table" in str(exc)
+    )
+
+
 def _sqlstate(exc: DBAPIError) -> str | None:
     orig = exc.orig
     return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -61,10 +62,23 @@ async def test_the_tracker_store_says_who_is_busy_and_what_they_were_shown(
     assert states["idle"].shown == frozenset()
 
 
-async def test_without_a_tracker_store_table_everyone_is_idle(tmp_path: Path) -> None:
-    rasa = RasaConversations(["http://127.0.0.1:9"], None,
-                             f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")  # fmt: skip
+@pytest.fixture
+def empty_tracker(tmp_path: Path, database_kind: str, request: pytest.FixtureRequest) -> str:
+    if database_kind == "postgresql":
+        return str(request.getfixturevalue("stores").empty_database())
+    return f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+
+
+async def test_before_rasa_created_its_tables_everyone_is_idle_with_nothing_to_export(
+    empty_tracker: str,
+) -> None:
+    """The engagement service may start before any Rasa server has created the tracker
+    store's tables (on PostgreSQL migrate creates the database, Rasa its tables): states,
+    a customer's export and an erasure then find no conversation, and nothing fails."""
+    rasa = RasaConversations(["http://127.0.0.1:9"], None, empty_tracker)
     try:
         assert (await rasa.states([("a", "rest")]))["a"].busy is None
+        assert await rasa.history(["a"]) == []
+        assert await rasa.erase(["a"]) == 0
     finally:
         await rasa.close()
