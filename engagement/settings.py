@@ -224,6 +224,10 @@ class _Reader:
             return None
         return value.strip()
 
+    def _items(self, name: str) -> tuple[str, ...]:
+        """The non-empty entries of a comma-separated variable."""
+        return tuple(part.strip() for part in (self._raw(name) or "").split(",") if part.strip())
+
     def text(self, name: str, default: str) -> str:
         return self._raw(name) or default
 
@@ -279,7 +283,7 @@ class _Reader:
 
     def urls(self, name: str) -> tuple[str, ...]:
         """A comma-separated list of http(s) URLs, possibly empty."""
-        parts = tuple(part.strip() for part in (self._raw(name) or "").split(",") if part.strip())
+        parts = self._items(name)
         for part in parts:
             if not part.startswith(("http://", "https://")):
                 raise SettingsError(f"{name} must list http:// or https:// URLs, got {part!r}")
@@ -288,9 +292,7 @@ class _Reader:
     def staff(self, name: str) -> dict[str, tuple[str, str]]:
         """``person:role:token`` entries, comma-separated: token → (person, role)."""
         staff: dict[str, tuple[str, str]] = {}
-        for entry in (part.strip() for part in (self._raw(name) or "").split(",")):
-            if not entry:
-                continue
+        for entry in self._items(name):
             person, role, token = (entry.split(":", 2) + ["", ""])[:3]
             if not STAFF_NAME.fullmatch(person):
                 raise SettingsError(f"{name}: a name is 1-64 letters, digits or . _ @ -")
@@ -306,7 +308,7 @@ class _Reader:
 
     def addresses(self, name: str) -> tuple[str, ...]:
         """A comma-separated list of IP addresses, possibly empty."""
-        parts = tuple(part.strip() for part in (self._raw(name) or "").split(",") if part.strip())
+        parts = self._items(name)
         for part in parts:
             try:
                 ipaddress.ip_address(part)

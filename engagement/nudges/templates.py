@@ -70,8 +70,6 @@ def _refused_construct(parsed: nodes.Template) -> tuple[int, str] | None:
             node.name not in FILTERS or node.dyn_args or node.dyn_kwargs
         ):
             return node.lineno, f"the filter {node.name!r}"
-        if isinstance(node, nodes.Name) and node.ctx != "load":
-            return node.lineno, "an assignment"
         if isinstance(node, nodes.Const):
             value = node.value
             if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -13,7 +13,6 @@ from aiohttp import web
 from engagement.commerce import InvalidSignature, verify_signature
 from engagement.web.keys import AUDIT, SETTINGS, SIGN_IN
 
-ROLE = "fusion_role"  # the request's role, once authenticated
 WHO = "fusion_who"  # the person behind a personal token, else the role's name
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -134,7 +133,7 @@ def authenticate(request: web.Request) -> Role:
     except Unauthenticated:
         guard.failed(address)
         raise
-    request[ROLE], request[WHO] = role, who
+    request[WHO] = who
     return role
 
 
