@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.talk import customer_of, language_of
+from actions.talk import account_of, language_of
 from engagement.services.account import AccountService
 
 Domain = dict[str, Any]
@@ -26,7 +26,10 @@ class ActionCheckPoints(AccountAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
     ) -> list[EventType]:
-        points = await self._account.points(customer_of(tracker))
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return []
+        points = await self._account.points(customer)
         dispatcher.utter_message(response="utter_points", points=points)
         return []
 
@@ -38,7 +41,10 @@ class ActionCheckBadges(AccountAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
     ) -> list[EventType]:
-        badges = await self._account.badges(customer_of(tracker))
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return []
+        badges = await self._account.badges(customer)
         if not badges:
             dispatcher.utter_message(response="utter_no_badges")
             return []
@@ -55,7 +61,10 @@ class ActionListCoupons(AccountAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
     ) -> list[EventType]:
-        coupons = await self._account.coupons(customer_of(tracker))
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return []
+        coupons = await self._account.coupons(customer)
         if not coupons:
             dispatcher.utter_message(response="utter_no_coupons")
         for coupon in coupons:
@@ -74,7 +83,10 @@ class ActionCheckProgress(AccountAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
     ) -> list[EventType]:
-        progress = await self._account.progress(customer_of(tracker))
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return []
+        progress = await self._account.progress(customer)
         dispatcher.utter_message(
             response=f"utter_progress_{progress.stage}", points=progress.points
         )
@@ -88,8 +100,11 @@ class ActionOrderStatus(AccountAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
     ) -> list[EventType]:
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return []
         asked = next(tracker.get_latest_entity_values("order_id"), None)
-        order = await self._account.order(customer_of(tracker), asked)
+        order = await self._account.order(customer, asked)
         if order is None:
             dispatcher.utter_message(response="utter_order_unknown")
         elif order.late:
@@ -111,13 +126,16 @@ class ActionWhyNoPoints(AccountAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
     ) -> list[EventType]:
-        missed = await self._account.missed_rewards(customer_of(tracker))
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return []
+        missed = await self._account.missed_rewards(customer)
         english = language_of(tracker) == "en"
         for reward in missed:
             rule = reward.rule_en if english else reward.rule_fr
             dispatcher.utter_message(response=f"utter_why_{reward.outcome}", rule=rule)
         if not missed:
-            points = await self._account.points(customer_of(tracker))
+            points = await self._account.points(customer)
             dispatcher.utter_message(response="utter_why_nothing_missed", points=points)
         return []
 

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.slots import LEADERBOARD_OFFER
-from actions.talk import customer_of
+from actions.talk import account_of
 from engagement.services.community import CommunityService
 
 Domain = dict[str, Any]
@@ -28,7 +28,10 @@ class ActionLeaderboard(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
     ) -> list[EventType]:
-        board = await self._community.leaderboard(customer_of(tracker))
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return []
+        board = await self._community.leaderboard(customer)
         if not board.top:
             dispatcher.utter_message(response="utter_leaderboard_empty")
         for standing in board.top:
@@ -56,9 +59,12 @@ class ActionLeaderboardAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
     ) -> list[EventType]:
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return []
         offer = tracker.get_slot(LEADERBOARD_OFFER)
         agreed = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
-        customer_id = customer_of(tracker)
+        customer_id = customer
         if agreed and offer == "join":
             name = await self._community.join_leaderboard(customer_id)
             dispatcher.utter_message(response="utter_leaderboard_joined", name=name)
@@ -80,7 +86,10 @@ class ActionRecommend(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
     ) -> list[EventType]:
-        found = await self._community.recommendations(customer_of(tracker))
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return []
+        found = await self._community.recommendations(customer)
         if not found:
             dispatcher.utter_message(response="utter_recommend_none")
             return []

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.talk import announce, channel_of, customer_of, event_id, language_of
+from actions.talk import account_of, announce, channel_of, event_id, language_of
 from engagement.ports import Clock
 from engagement.rewards import IncomingEvent
 from engagement.services.account import AccountService
@@ -32,10 +32,13 @@ class RecordingAction(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return []
         channel = channel_of(tracker)
         recorded = await self._rewards.record_event(
             IncomingEvent(
-                id=event_id(tracker, self.kind), type=self.kind, customer_id=customer_of(tracker),
+                id=event_id(tracker, self.kind), type=self.kind, customer_id=customer,
                 occurred_at=self._clock.now(), source="conversation",
                 facts={"channel": channel}, payload={"channel": channel},
             )

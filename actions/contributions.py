@@ -11,12 +11,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.talk import announce, channel_of, customer_of, language_of, message_key
+from actions.talk import account_of, announce, channel_of, language_of, message_key
 from engagement.contributions import MAX_BODY, MAX_TITLE, Submission, parse_rating
 from engagement.ports import Clock
 from engagement.services.account import AccountService
 from engagement.services.contributions import (
     ContributionService,
+    NoPurchaseYet,
     TooManyContributions,
     UnknownContribution,
     VoteRefused,
@@ -110,12 +111,15 @@ class ActionSubmitReview(ContributionAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return [SlotSet(slot, None) for slot in REVIEW_SLOTS]
         subject = str(tracker.get_slot("review_subject") or "")
         is_order = bool(ORDER_ID.match(subject))
         try:
             _, recorded = await self._contributions.submit(
             Submission(
-                id=contribution_id(tracker, "review"), customer_id=customer_of(tracker),
+                id=contribution_id(tracker, "review"), customer_id=customer,
                 kind="review", occurred_at=self._clock.now(),
                 rating=parse_rating(tracker.get_slot("review_rating")),
                 body=tracker.get_slot("review_text"), title=subject,
@@ -124,6 +128,9 @@ class ActionSubmitReview(ContributionAction):
             ))  # fmt: skip
         except TooManyContributions:
             dispatcher.utter_message(response="utter_too_many_contributions")
+            return [SlotSet(slot, None) for slot in REVIEW_SLOTS]
+        except NoPurchaseYet:
+            dispatcher.utter_message(response="utter_contribution_needs_purchase")
             return [SlotSet(slot, None) for slot in REVIEW_SLOTS]
         points = await self._account.points_on("review_approved")
         dispatcher.utter_message(response="utter_review_received", points=points)
@@ -140,15 +147,21 @@ class ActionSubmitIdea(ContributionAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return [SlotSet(slot, None) for slot in IDEA_SLOTS]
         try:
             await self._contributions.submit(Submission(
-                id=contribution_id(tracker, "idea"), customer_id=customer_of(tracker), kind="idea",
+                id=contribution_id(tracker, "idea"), customer_id=customer, kind="idea",
                 occurred_at=self._clock.now(), title=tracker.get_slot("idea_title"),
                 body=tracker.get_slot("idea_text"), language=language_of(tracker),
                 channel=channel_of(tracker),
             ))  # fmt: skip
         except TooManyContributions:
             dispatcher.utter_message(response="utter_too_many_contributions")
+            return [SlotSet(slot, None) for slot in IDEA_SLOTS]
+        except NoPurchaseYet:
+            dispatcher.utter_message(response="utter_contribution_needs_purchase")
             return [SlotSet(slot, None) for slot in IDEA_SLOTS]
         points = await self._account.points_on("idea_approved")
         dispatcher.utter_message(response="utter_idea_received", points=points)
@@ -177,13 +190,19 @@ class ActionVoteIdea(ContributionAction):
         if not idea_id:
             await show_ideas(self._contributions, dispatcher, "utter_ask_which_idea")
             return []
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return []
         try:
-            counted, votes = await self._contributions.vote(str(idea_id), customer_of(tracker))
+            counted, votes = await self._contributions.vote(str(idea_id), customer)
         except (VoteRefused, UnknownContribution):
             dispatcher.utter_message(response="utter_vote_refused")
             return []
         except TooManyContributions:
             dispatcher.utter_message(response="utter_too_many_contributions")
+            return []
+        except NoPurchaseYet:
+            dispatcher.utter_message(response="utter_contribution_needs_purchase")
             return []
         response = "utter_vote_counted" if counted else "utter_vote_already"
         dispatcher.utter_message(response=response, votes=votes)

@@ -23,7 +23,11 @@ class ActionGreet(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        greeting = await self._customers.greet(customer_of(tracker), tracker.get_slot(LANGUAGE))
+        customer = customer_of(tracker)
+        if customer is None:  # anonymous: no profile to greet by name, nothing to record
+            dispatcher.utter_message(response="utter_greet")
+            return []
+        greeting = await self._customers.greet(customer, tracker.get_slot(LANGUAGE))
         name = greeting.customer.first_name
         if name:
             dispatcher.utter_message(response="utter_greet_named", name=name)

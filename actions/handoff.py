@@ -23,7 +23,7 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         await self._handoffs.request(
-            sender_id=tracker.sender_id, customer_id=customer_of(tracker),
+            sender_id=tracker.sender_id, customer_id=customer_of(tracker) or tracker.sender_id,
             channel=channel_of(tracker), language=language_of(tracker),
             recent_messages=recent_texts(tracker),
         )  # fmt: skip

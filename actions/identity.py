@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.session import profile_slots
 from actions.slots import CUSTOMER_ID, LANGUAGE
-from actions.talk import channel_of, customer_of
+from actions.talk import account_of, channel_of
 from engagement.identity import LINK_CODE_TTL, LinkOutcome
 from engagement.services.account import AccountService
 from engagement.services.customers import CustomerService
@@ -33,7 +33,10 @@ class ActionLinkAccount(Action):
     ) -> list[EventType]:
         typed = next(tracker.get_latest_entity_values("link_code"), None)
         if typed is None:
-            code = await self._identity.new_code(customer_of(tracker))
+            customer = account_of(tracker, dispatcher)
+            if customer is None:  # only a conversation that speaks for a customer shows codes
+                return []
+            code = await self._identity.new_code(customer)
             minutes = int(LINK_CODE_TTL.total_seconds() // 60)
             dispatcher.utter_message(response="utter_link_code", code=code.code, minutes=minutes)
             return []

@@ -28,5 +28,7 @@ class ActionChangeLanguage(Action):
         if asked not in LANGUAGES:
             current = tracker.get_slot(LANGUAGE)
             asked = next(code for code in LANGUAGES if code != current)
-        await self._customers.choose_language(customer_of(tracker), asked)
+        customer = customer_of(tracker)
+        if customer is not None:  # an anonymous conversation keeps it in its slot only
+            await self._customers.choose_language(customer, asked)
         return [SlotSet(LANGUAGE, asked)]

@@ -9,7 +9,7 @@ from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.slots import LANGUAGE
-from actions.talk import customer_of
+from actions.talk import account_of
 from engagement.services.account import AccountService
 from engagement.services.privacy import PrivacyService
 
@@ -24,7 +24,10 @@ class ActionExportMyData(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        kept = await self._account.summary(customer_of(tracker))
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return []
+        kept = await self._account.summary(customer)
         dispatcher.utter_message(response="utter_export_summary", **kept)
         dispatcher.utter_message(response="utter_export_full")
         return []
@@ -43,6 +46,9 @@ class ActionDeleteMyData(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        await self._privacy.erase_customer(customer_of(tracker), tracker.sender_id)
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return []
+        await self._privacy.erase_customer(customer, tracker.sender_id)
         dispatcher.utter_message(response="utter_data_deleted")
         return [AllSlotsReset(), SlotSet(LANGUAGE, tracker.get_slot(LANGUAGE))]

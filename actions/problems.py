@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.contributions import Validator
-from actions.talk import announce, channel_of, customer_of, event_id, language_of
+from actions.talk import account_of, announce, channel_of, customer_of, event_id, language_of
 from engagement.contributions import MAX_BODY, problem_kind
 from engagement.ports import Clock
 from engagement.rewards import IncomingEvent
@@ -30,7 +30,10 @@ class ValidateProblemForm(Validator):
     async def validate_problem_order(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        order = await self._account.order(customer_of(tracker), str(value or ""))
+        customer = customer_of(tracker)
+        if customer is None:  # anonymous: the form ends at once, the report says to sign in
+            return {"problem_order": "-", "problem_kind": "other", "problem_details": "-"}
+        order = await self._account.order(customer, str(value or ""))
         if order is None:
             return self.refuse("problem_order", dispatcher, tracker)
         return self.accept("problem_order", order.id)
@@ -58,12 +61,15 @@ class ActionReportProblem(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return []
         order_id = str(tracker.get_slot("problem_order"))
         kind = str(tracker.get_slot("problem_kind") or "other")
         recorded = await self._rewards.record_event(
             IncomingEvent(
                 id=event_id(tracker, "problem"), type="problem_report",
-                customer_id=customer_of(tracker), occurred_at=self._clock.now(),
+                customer_id=customer, occurred_at=self._clock.now(),
                 source="conversation",
                 facts={"kind": kind, "order": {"id": order_id}, "channel": channel_of(tracker)},
                 payload={"kind": kind, "order_id": order_id,

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.talk import customer_of
+from actions.talk import account_of
 from engagement.referrals import REFERRAL, SHARE
 from engagement.services.referrals import ReferralService
 
@@ -23,7 +23,9 @@ class ActionReferFriend(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        customer_id = customer_of(tracker)
+        customer_id = account_of(tracker, dispatcher)
+        if customer_id is None:
+            return []
         code = await self._referrals.code_for(customer_id, REFERRAL)
         done = await self._referrals.referrals_of(customer_id)
         dispatcher.utter_message(
@@ -44,7 +46,10 @@ class ActionShareBrand(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        code = await self._referrals.code_for(customer_of(tracker), SHARE)
+        customer = account_of(tracker, dispatcher)
+        if customer is None:
+            return []
+        code = await self._referrals.code_for(customer, SHARE)
         dispatcher.utter_message(
             response="utter_share_link", link=self._referrals.link(code), visits=code.visits
         )

@@ -10,9 +10,12 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.slots import CUSTOMER_ID, CUSTOMER_NAME, LANGUAGE
+from engagement.customer_tokens import CLIENT_KEY, is_anonymous
 from engagement.services.account import AccountService
 from engagement.services.customers import CustomerService
 from engagement.services.identity import IdentityService
+
+SESSION_METADATA = "session_started_metadata"  # Rasa fills it with the first message's metadata
 
 
 class ActionSessionStart(Action):
@@ -29,15 +32,32 @@ class ActionSessionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        customer_id = await self._identity.customer_of(tracker.sender_id)
         events: list[EventType] = [SessionStarted()]
-        if customer_id != tracker.sender_id:
-            events.append(SlotSet(CUSTOMER_ID, customer_id))
-        events += await profile_slots(
-            self._customers, self._account, customer_id, tracker.get_slot(LANGUAGE)
-        )
+        linked = await self._identity.linked_customer(tracker.sender_id)
+        if linked is not None:
+            events.append(SlotSet(CUSTOMER_ID, linked))
+        customer_id = linked or (tracker.sender_id if _opened_with_token(tracker) else None)
+        if customer_id is None:
+            language = tracker.get_slot(LANGUAGE)
+            events += [SlotSet(LANGUAGE, language)] if language else []
+        else:
+            events += await profile_slots(
+                self._customers, self._account, customer_id, tracker.get_slot(LANGUAGE)
+            )
         events.append(ActionExecuted("action_listen"))
         return events
+
+
+def _opened_with_token(tracker: Tracker) -> bool:
+    """Whether the message that opens this session came through the REST or socket.io
+    channel, whose conversation ids are customer ids only when a token proved them (the
+    channel marks its messages; a messaging app's platform id is nobody's customer id)."""
+    metadata = tracker.get_slot(SESSION_METADATA) or {}
+    return (
+        isinstance(metadata, dict)
+        and CLIENT_KEY in metadata
+        and not is_anonymous(tracker.sender_id)
+    )
 
 
 async def profile_slots(

@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.slots import CUSTOMER_ID, LANGUAGE
+from engagement.customer_tokens import is_anonymous
 from engagement.rewards import Award
 
 
@@ -18,10 +19,30 @@ def language_of(tracker: Tracker) -> str:
     return "en" if tracker.get_slot(LANGUAGE) == "en" else "fr"
 
 
-def customer_of(tracker: Tracker) -> str:
-    """The customer this conversation speaks for: the one it was linked to, else itself
-    (on the web and REST channels the conversation id is the shop's customer id)."""
-    return str(tracker.get_slot(CUSTOMER_ID) or tracker.sender_id)
+# On these channels a conversation's id is the shop's customer id only when the customer
+# proved it with a customer token (bot/channels.py); anonymous ones start with "~".
+TOKEN_CHANNELS = ("rest", "socketio")
+
+
+def customer_of(tracker: Tracker) -> str | None:
+    """The customer this conversation speaks for: the one it was linked to with a code, else
+    the customer whose token opened it; None for an anonymous conversation (and for a
+    messaging app's, whose platform id is not a shop customer id)."""
+    linked = tracker.get_slot(CUSTOMER_ID)
+    if linked:
+        return str(linked)
+    sender = tracker.sender_id
+    if is_anonymous(sender) or channel_of(tracker) not in TOKEN_CHANNELS:
+        return None
+    return sender
+
+
+def account_of(tracker: Tracker, dispatcher: CollectingDispatcher) -> str | None:
+    """The customer, or None after telling an anonymous conversation how to reach its account."""
+    customer = customer_of(tracker)
+    if customer is None:
+        dispatcher.utter_message(response="utter_needs_account")
+    return customer
 
 
 def recent_texts(tracker: Tracker, count: int = 5) -> list[str]:

@@ -13,7 +13,6 @@ import asyncio
 import inspect
 import logging
 import re
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
@@ -21,18 +20,19 @@ from urllib.parse import quote
 import aiohttp
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.chat_access import AccessRefused, ChatAccess
 from bot.rasa_api import is_valid
+from engagement.customer_tokens import CLIENT_KEY, is_web_anonymous_id
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_MESSAGE_LENGTH = 1000
-MAX_SENDER_LENGTH = 128
 # A button may send "/intent", or the one payload with an entity that buttons carry (a vote
 # for an idea, whose id the service checks); anything else that starts with "/" is text.
 _BUTTON_PAYLOAD = re.compile(r'^/[a-z][a-z_]*$|^/vote_idea\{"idea_id": ?"[A-Za-z0-9_-]{1,64}"\}$')
@@ -56,9 +56,12 @@ def _max_length(credentials: dict[str, Any] | None) -> int:
 
 
 class GuardedRestInput(RestInput):
-    """``POST /webhooks/rest/webhook``: 400 without a sender, 413 over the length limit."""
+    """``POST /webhooks/rest/webhook``: a customer's conversation with ``Authorization: Bearer
+    <customer token>``, else the anonymous conversation of ``sender``; 400 without either,
+    401 for a token that proves nothing, 413 over the length limit, 429 over the rate."""
 
-    def __init__(self, max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH) -> None:
+    def __init__(self, access: ChatAccess, max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH):
+        self.access = access
         self.max_message_length = max_message_length
 
     @classmethod
@@ -67,16 +70,19 @@ class GuardedRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        return cls(_max_length(credentials))
+        return cls(ChatAccess.from_credentials(credentials), _max_length(credentials))
 
     async def _extract_sender(self, req: Request) -> str | None:
         body = _json_object(req)
-        sender = body.get("sender")
-        if not isinstance(sender, str) or not sender.strip():
-            raise SanicException("a message needs a 'sender' (the customer id)", status_code=400)
-        if len(sender) > MAX_SENDER_LENGTH:
-            raise SanicException(f"'sender' is longer than {MAX_SENDER_LENGTH}", status_code=400)
-        return sender
+        try:
+            conversation = self.access.rest_conversation(
+                req.headers.get("Authorization"), body.get("sender")
+            )
+        except AccessRefused as exc:
+            raise SanicException(str(exc), status_code=exc.status) from None
+        if not self.access.admit(conversation, req.ip):
+            raise SanicException("too many messages: wait a minute", status_code=429)
+        return conversation
 
     def _extract_message(self, req: Request) -> str | None:
         text = _json_object(req).get("message")
@@ -91,9 +97,16 @@ class GuardedRestInput(RestInput):
     def _extract_input_channel(self, req: Request) -> str:
         return self.name()
 
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        """Only what the server vouches for: the client's metadata is not taken."""
+        return {CLIENT_KEY: self.access.client_tag(request.ip)}
+
 
 class GuardedSocketIOInput(SocketIOInput):
-    """socket.io: an over-long message gets a ``fusion_error`` event and never reaches NLU.
+    """socket.io: each connection talks in the conversation its customer token grants (or
+    in an anonymous one Fusion minted for it), whatever ``session_id`` it sends; answers and
+    nudges go to that conversation's room only. An over-long message or one over the rate
+    gets a ``fusion_error`` event and never reaches NLU.
 
     It also knows who is connected: ``GET /webhooks/socketio/presence/<session>`` (with the
     Rasa API token) tells the engagement service whether a nudge would reach anyone, and a
@@ -103,10 +116,13 @@ class GuardedSocketIOInput(SocketIOInput):
     presence_token: str | None = None
     engagement_url: str | None = None
     assistant_token: str | None = None
+    origins: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._announcing: set[asyncio.Task[None]] = set()
+        self._conversations: dict[str, str] = {}  # socket id → conversation id
+        self.access: ChatAccess | None = None
 
     @classmethod
     def name(cls) -> str:
@@ -121,24 +137,23 @@ class GuardedSocketIOInput(SocketIOInput):
         channel.presence_token = options.get("presence_token") or None
         channel.engagement_url = (options.get("engagement_url") or "").rstrip("/") or None
         channel.assistant_token = options.get("assistant_token") or None
+        channel.access = ChatAccess.from_credentials(credentials)
+        channel.origins = tuple(
+            origin.strip().lower()
+            for origin in str(options.get("origins") or "").split(",")
+            if origin.strip()
+        )
         return channel
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        async def guarded(message: UserMessage) -> Any:
-            text = message.text or ""
-            if len(text) > self.max_message_length:
-                assert self.sio is not None
-                await self.sio.emit(
-                    "fusion_error",
-                    {"error": "message_too_long", "max_length": self.max_message_length},
-                    room=message.sender_id,
-                )
-                return None
-            message.text = neutralise_payload(text)
-            return await on_new_message(message)
-
-        blueprint = super().blueprint(guarded)
-        self._join_session_rooms()
+        blueprint = super().blueprint(on_new_message)
+        assert self.sio is not None
+        # Rasa builds its server with no CORS handling at all: no origin is checked and
+        # browsers drop the polling answers of other sites. Only the listed origins (and
+        # clients that send none, such as apps) may open a connection.
+        self.sio.eio.cors_allowed_origins = list(self.origins)
+        self.sio.eio.cors_credentials = False
+        self._replace_handlers(on_new_message)
 
         # Sanic marks route handlers with attributes: a plain function, not a bound method
         async def presence(request: Request, session_id: str) -> HTTPResponse:
@@ -178,27 +193,94 @@ class GuardedSocketIOInput(SocketIOInput):
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("could not tell the engagement service a session is back: %r", exc)
 
-    def _join_session_rooms(self) -> None:
-        """Rasa 3.6 calls ``sio.enter_room`` without awaiting it, and in python-socketio 5.10+
-        it is a coroutine: the socket never joins its session's room and, with
-        ``session_persistence``, the bot's answers (sent to that room) reach nobody. The
-        same handler, with the call awaited."""
-        sio = self.sio
-        assert sio is not None
+    def _replace_handlers(self, on_new_message: OnNewMessage) -> None:
+        """Rasa's handlers take the client's ``session_id`` as the conversation, so anyone
+        who knows an id joins its room and writes in it; they also call ``sio.enter_room``
+        without awaiting it (a coroutine in python-socketio 5.10+). Ours bind each socket to
+        the conversation its token proves, or to an anonymous one."""
+        sio, access = self.sio, self.access
+        assert sio is not None and access is not None
 
-        async def session_request(sid: str, data: dict[str, Any] | None) -> None:
-            data = dict(data or {})
-            if not data.get("session_id"):
-                data["session_id"] = uuid.uuid4().hex
-            if self.session_persistence:
-                entered = sio.enter_room(sid, data["session_id"])
-                if inspect.isawaitable(entered):
-                    await entered
-            await sio.emit("session_confirm", data["session_id"], room=sid)
-            if self.session_persistence:
-                self._announce(str(data["session_id"]))
+        async def session_request(sid: str, data: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            token = _token_in(data)
+            try:
+                conversation = access.customer_of_token(token) if token else None
+            except AccessRefused as exc:
+                await sio.emit("fusion_error", {"error": "invalid_token", "reason": str(exc)},
+                               room=sid, namespace=self.namespace)  # fmt: skip
+                conversation = None
+            if conversation is None:
+                given = data.get("session_id")
+                conversation = given if is_web_anonymous_id(access.server_secret, given) else None
+            conversation = await self._bind(sid, conversation or access.new_anonymous())
+            await sio.emit("session_confirm", conversation, room=sid, namespace=self.namespace)
+            self._announce(conversation)
+
+        async def disconnect(sid: str) -> None:
+            self._conversations.pop(sid, None)
+
+        async def user_uttered(sid: str, data: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            token = _token_in(data)
+            conversation = self._conversations.get(sid)
+            if token:
+                try:
+                    conversation = await self._bind(sid, access.customer_of_token(token))
+                except AccessRefused as exc:
+                    await sio.emit("fusion_error", {"error": "invalid_token", "reason": str(exc)},
+                                   room=sid, namespace=self.namespace)  # fmt: skip
+            if conversation is None:
+                conversation = await self._bind(sid, access.new_anonymous())
+                await sio.emit("session_confirm", conversation, room=sid, namespace=self.namespace)
+            text = data.get("message")
+            if not isinstance(text, str):
+                return
+            address = (sio.get_environ(sid, namespace=self.namespace) or {}).get("REMOTE_ADDR")
+            error = None
+            if len(text) > self.max_message_length:
+                error = {"error": "message_too_long", "max_length": self.max_message_length}
+            elif not access.admit(conversation, address):
+                error = {"error": "rate_limited", "retry_after_s": 60}
+            if error:
+                await sio.emit("fusion_error", error, room=sid, namespace=self.namespace)
+                return
+            await on_new_message(UserMessage(
+                neutralise_payload(text), SocketIOOutput(sio, self.bot_message_evt),
+                conversation, input_channel=self.name(),
+                metadata={CLIENT_KEY: access.client_tag(address)},
+            ))  # fmt: skip
 
         sio.on("session_request", session_request, namespace=self.namespace)
+        sio.on("disconnect", disconnect, namespace=self.namespace)
+        sio.on(self.user_message_evt, user_uttered, namespace=self.namespace)
+
+    async def _bind(self, sid: str, conversation: str) -> str:
+        """Moves socket ``sid`` into ``conversation``'s room (out of any earlier one)."""
+        sio = self.sio
+        assert sio is not None
+        earlier = self._conversations.get(sid)
+        if earlier == conversation:
+            return conversation
+        if earlier is not None:
+            await _maybe_await(sio.leave_room(sid, earlier, namespace=self.namespace))
+        await _maybe_await(sio.enter_room(sid, conversation, namespace=self.namespace))
+        self._conversations[sid] = conversation
+        return conversation
+
+
+def _token_in(data: dict[str, Any]) -> object:
+    """The customer token a socket.io client sent: in ``customData`` (rasa-webchat's and our
+    chat page's way), or at the top level."""
+    custom = data.get("customData")
+    if isinstance(custom, dict) and custom.get("token"):
+        return custom["token"]
+    return data.get("token")
+
+
+async def _maybe_await(value: Any) -> None:
+    if inspect.isawaitable(value):
+        await value
 
 
 def _json_object(req: Request) -> dict[str, Any]:

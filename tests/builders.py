@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from engagement.customer_tokens import CLIENT_KEY
+
 
 def action_call(
     action: str,
@@ -19,9 +21,14 @@ def action_call(
     message_id: str | None = None,
     domain: dict[str, Any] | None = None,
     timestamp: float | None = None,
+    channel: str = "rest",
 ) -> dict[str, Any]:
     """``slot_events``: slots set after the customer's message (what a form validates);
-    ``timestamp``: when the customer wrote it (seconds since the epoch)."""
+    ``timestamp``: when the customer wrote it (seconds since the epoch); ``channel``: where
+    it came from. On "rest" and "socketio" a conversation whose id does not start with "~"
+    was opened with the customer's token, as bot/channels.py guarantees; the messages of
+    those channels carry the client marker in their metadata."""
+    marked = {CLIENT_KEY: "test-client"} if channel in ("rest", "socketio") else {}
     latest_message = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.99},
@@ -39,6 +46,7 @@ def action_call(
             "slots": {
                 "language": "fr",
                 "customer_name": None,
+                "session_started_metadata": marked,
                 **(slots or {}),
                 **(slot_events or {}),
             },
@@ -49,6 +57,8 @@ def action_call(
                     "event": "user",
                     "text": text,
                     "parse_data": latest_message,
+                    "input_channel": channel,
+                    "metadata": marked,
                     **({"timestamp": timestamp} if timestamp is not None else {}),
                 },
                 *after,

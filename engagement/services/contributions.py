@@ -59,6 +59,10 @@ class Moderated:
     points_reversed: int
 
 
+class NoPurchaseYet(Exception):
+    """Contributions earn rewards, so they come from customers who bought."""
+
+
 class ContributionService:
     def __init__(self, db: Database, clock: Clock, rewards: RewardsService) -> None:
         self._db = db
@@ -79,6 +83,7 @@ class ContributionService:
             c = t.contributions.c
             known = await conn.scalar(sa.select(c.id).where(c.id == s.id))
             if known is None:
+                await self._check_buyer(conn, s.customer_id)
                 await self._check_rate(conn, s.customer_id)
             recorded = await self._rewards.record_in(conn, event)
             await conn.execute(
@@ -92,6 +97,15 @@ class ContributionService:
                 sa.select(t.contributions.c.status).where(t.contributions.c.id == s.id)
             )
         return str(status), recorded
+
+    async def _check_buyer(self, conn: Any, customer_id: str) -> None:
+        """Reviews, ideas and votes earn rewards: only a customer who bought may send them,
+        so that made-up accounts cannot farm points."""
+        bought = await conn.scalar(
+            sa.select(t.orders.c.id).where(t.orders.c.customer_id == customer_id).limit(1)
+        )
+        if bought is None:
+            raise NoPurchaseYet(f"{customer_id} has bought nothing yet")
 
     async def _check_rate(self, conn: Any, customer_id: str) -> None:
         since = self._clock.now() - CONTRIBUTION_WINDOW
@@ -154,6 +168,7 @@ class ContributionService:
                 sa.select(v.idea_id).where(v.idea_id == idea_id, v.customer_id == voter_id)
             )
             if voted is None:
+                await self._check_buyer(conn, voter_id)
                 await self._check_rate(conn, voter_id)
             recorded = await self._rewards.record_in(
                 conn,

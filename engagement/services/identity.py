@@ -27,15 +27,15 @@ class IdentityService:
         self._db = db
         self._clock = clock
 
-    async def customer_of(self, sender_id: str) -> str:
-        """The customer a conversation speaks for: its linked customer, else itself."""
+    async def linked_customer(self, sender_id: str) -> str | None:
+        """The customer conversation ``sender_id`` was linked to with a code, if any."""
         async with self._db.connect() as conn:
             linked = await conn.scalar(
                 sa.select(t.customer_aliases.c.customer_id).where(
                     t.customer_aliases.c.sender_id == sender_id
                 )
             )
-        return str(linked) if linked else sender_id
+        return str(linked) if linked else None
 
     async def new_code(self, customer_id: str) -> LinkCode:
         """A fresh code for ``customer_id``; earlier unused codes of theirs stop working."""

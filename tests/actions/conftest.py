@@ -51,9 +51,10 @@ def said(answer: dict) -> list[str]:
     return [message["response"] for message in answer["responses"]]
 
 
-async def buy(services: AssistantServices, number: int, *, days_ago: int = 0, total=40) -> None:  # type: ignore[no-untyped-def]
+async def buy(services: AssistantServices, number: int, *, days_ago: int = 0, total=40,  # type: ignore[no-untyped-def]
+              customer: str = "customer-1") -> None:  # fmt: skip
     at = datetime.now(timezone.utc) - timedelta(days=days_ago)
     await services.rewards.record_event(incoming({
-        "id": f"buy-{number}", "type": "purchase", "customer_id": "customer-1",
+        "id": f"buy-{number}", "type": "purchase", "customer_id": customer,
         "order_id": f"CMD-{number}", "occurred_at": at.isoformat(), "total": total,
     }))  # fmt: skip

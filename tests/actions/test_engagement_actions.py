@@ -57,6 +57,7 @@ async def test_order_status_is_transparent_about_a_late_order(
 
 
 async def test_a_review_discloses_the_same_reward_whatever_the_rating(call, services) -> None:
+    await buy(services, 1)
     disclosed = []
     for rating in ("1", "5"):
         answer = await call("action_submit_review", intent="inform", slots={
@@ -100,6 +101,8 @@ async def test_consent_is_recorded_and_rewarded_once(call, services) -> None:
 
 
 async def test_customers_vote_for_published_ideas_once(call, services) -> None:
+    await buy(services, 1)
+    await buy(services, 2, customer="ana")
     answer = await call("action_submit_idea", slots={"idea_title": "Sac en lin", "idea_text": "…"},
                         sender="ana")  # fmt: skip
     assert said(answer) == ["utter_idea_received"]
@@ -179,6 +182,7 @@ async def test_export_my_data_summarises_what_is_kept(call, services) -> None:
 async def test_a_customer_farming_reviews_is_slowed_down_and_nothing_extra_is_written(
     call, services
 ) -> None:
+    await buy(services, 1)
     answers = []
     for n in range(CONTRIBUTIONS_PER_WINDOW + 2):
         answer = await call("action_submit_review", intent="inform", slots={
@@ -189,3 +193,46 @@ async def test_a_customer_farming_reviews_is_slowed_down_and_nothing_extra_is_wr
     assert answers == allowed + [["utter_too_many_contributions"]] * 2
     queued = await services.contributions.queue("pending", "review")
     assert len(queued) == CONTRIBUTIONS_PER_WINDOW, "the refused ones left nothing behind"
+
+
+async def test_votes_reviews_and_ideas_come_from_customers_who_bought(call, services) -> None:
+    """Made-up accounts cannot farm points: a contribution needs a purchase first."""
+    review = {"review_subject": "CMD-48213", "review_rating": "5", "review_text": "Bien reçu"}
+    answer = await call("action_submit_review", intent="inform", slots=review)
+    assert said(answer) == ["utter_contribution_needs_purchase"]
+    idea = await call("action_submit_idea", slots={"idea_title": "Sac", "idea_text": "…"})
+    assert said(idea) == ["utter_contribution_needs_purchase"]
+    assert await services.contributions.queue("pending") == []
+    await buy(services, 1)
+    assert said(await call("action_submit_idea", slots={"idea_title": "Sac", "idea_text": "…"})
+                ) == ["utter_idea_received"]  # fmt: skip
+    (published,) = await services.contributions.queue("pending", "idea")
+    await services.contributions.moderate(published["id"], "approve", "tests")
+    vote = {"intent": "vote_idea", "entities": [{"entity": "idea_id", "value": published["id"]}]}
+    assert said(await call("action_vote_idea", sender="nobody", **vote)) == [
+        "utter_contribution_needs_purchase"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sender", "channel"),
+    [("~r-0123456789abcdef0123456789abcdef", "rest"), ("customer-1", "telegram")],
+    ids=["anonymous-web", "messaging-app-not-linked"],
+)
+@pytest.mark.parametrize(
+    "action",
+    ["action_check_points", "action_list_coupons", "action_check_badges", "action_export_my_data",
+     "action_delete_my_data", "action_vote_idea", "action_refer_friend", "action_opt_out"],
+)
+async def test_a_conversation_without_proof_reaches_no_account(
+    call, services, sender: str, channel: str, action: str
+) -> None:
+    """An anonymous conversation, or a messaging app's whose platform id happens to be a
+    customer id, is told how to sign in and sees or changes nothing."""
+    await buy(services, 1, total=80)
+    await buy(services, 2, total=35)  # customer-1 now holds points and a coupon
+    before = await services.account.summary("customer-1")
+    vote = [{"entity": "idea_id", "value": "idea-1"}]
+    answer = await call(action, sender=sender, channel=channel, entities=vote)
+    assert said(answer) == ["utter_needs_account"]
+    assert await services.account.summary("customer-1") == before

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,8 @@ import socketio
 from bot.composition import PROJECT_DIR
 from bot.rasa_api import bearer
 from engagement.commerce import sign
-from tests.conftest import TEST_TOKENS
+from engagement.customer_tokens import mint_customer_token
+from tests.conftest import TEST_TOKENS, as_customer, customer_token
 from tests.stores import free_port
 
 
@@ -46,12 +47,19 @@ class Fusion:
     engagement: str
     output: list[str] = field(default_factory=list)
 
-    def say(self, sender: str, message: str) -> list[str]:
-        response = requests.post(
-            f"{self.rasa}/webhooks/rest/webhook",
-            json={"sender": sender, "message": message},
-            timeout=60,
-        )
+    def say(self, customer: str, message: str) -> list[str]:
+        """``message`` from ``customer``, signed in on the shop (a customer token)."""
+        return self.post(message, headers=as_customer(customer))
+
+    def say_anonymously(self, sender: str, message: str) -> list[str]:
+        """``message`` with no customer token: whatever ``sender`` claims to be."""
+        return self.post(message, sender=sender)
+
+    def post(self, message: str, sender: str | None = None, headers: dict | None = None
+             ) -> list[str]:  # fmt: skip
+        body = {"message": message} | ({"sender": sender} if sender else {})
+        response = requests.post(f"{self.rasa}/webhooks/rest/webhook", json=body,
+                                 headers=headers or {}, timeout=60)  # fmt: skip
         assert response.status_code == 200, response.text
         return [m.get("text", "") for m in response.json()]
 
@@ -328,11 +336,12 @@ async def _campaign_over_socketio(fusion: Fusion, customer: str, campaign: dict)
     # polling: this python-engineio needs aiohttp 3.10 for its websocket client
     await client.connect(fusion.rasa, socketio_path="/socket.io", transports=["polling"])
     try:
-        await client.emit("session_request", {"session_id": customer})
+        signed_in = {"token": customer_token(customer)}
+        await client.emit("session_request", {"session_id": customer, "customData": signed_in})
         await asyncio.wait_for(confirmed.wait(), 10)
 
         async def say(text: str, expected: str) -> str:
-            await client.emit("user_uttered", {"message": text, "session_id": customer})
+            await client.emit("user_uttered", {"message": text, "customData": signed_in})
             return await _next_containing(said, expected, 60)
 
         await say("j'accepte de recevoir vos offres", "C'est noté")
@@ -373,7 +382,7 @@ async def _campaign_over_socketio(fusion: Fusion, customer: str, campaign: dict)
     client.on("bot_uttered", lambda data: said.put_nowait(data.get("text", "")))
     await client.connect(fusion.rasa, socketio_path="/socket.io", transports=["polling"])
     try:
-        await client.emit("session_request", {"session_id": customer})
+        await client.emit("session_request", {"customData": {"token": customer_token(customer)}})
         assert "demain" in await _next_containing(said, "Votre colis", 30)
     finally:
         await client.disconnect()
@@ -385,6 +394,100 @@ async def _next_containing(said: asyncio.Queue[str], expected: str, timeout: flo
         text = await asyncio.wait_for(said.get(), max(0.1, deadline - time.monotonic()))
         if expected in text:
             return text
+
+
+def test_knowing_a_customer_id_without_their_token_opens_nothing(fusion: Fusion) -> None:
+    customer = new_customer()
+    purchase(fusion, customer, f"CMD-{uuid.uuid4().int % 100000:05d}", 80.0)
+    purchase(fusion, customer, f"CMD-{uuid.uuid4().int % 100000:05d}", 35.0)  # a coupon
+    code = admin(fusion, "GET", f"/api/v1/customers/{customer}").json()["coupons"][0]["code"]
+    # the id alone, as the conversation id, is an anonymous conversation of its own
+    answers = fusion.say_anonymously(customer, "j'ai des bons de réduction ?")
+    assert answers[0].startswith("Je ne sais pas encore qui vous êtes"), answers
+    assert not any(code in text for text in answers)
+    assert fusion.say_anonymously(customer, "combien j'ai de points ?")[0].startswith(
+        "Je ne sais pas encore qui vous êtes"
+    )
+    fusion.say_anonymously(customer, "je veux supprimer toutes mes données")
+    fusion.say_anonymously(customer, "oui")
+    assert admin(fusion, "GET", f"/api/v1/customers/{customer}/export").status_code == 200
+    # a token the shop did not sign, or one past its time, is refused outright
+    webhook = f"{fusion.rasa}/webhooks/rest/webhook"
+    forged = mint_customer_token("another-secret-0123456789", customer, datetime.now(timezone.utc))
+    expired = mint_customer_token(TEST_TOKENS["FUSION_CUSTOMER_TOKEN_SECRET"], customer,
+                                  datetime.now(timezone.utc) - timedelta(hours=2))  # fmt: skip
+    for token in (forged, expired, "not-a-token", "\u00e9t\u00e9"):
+        refused = requests.post(webhook, json={"message": "mes bons ?"}, timeout=10,
+                                headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        assert refused.status_code == 401, (token, refused.text)
+    # with the shop's token, the same question shows the coupon
+    assert code in fusion.say(customer, "j'ai des bons de réduction ?")[0]
+
+
+def test_an_anonymous_conversation_reaches_the_account_only_through_a_linking_code(
+    fusion: Fusion,
+) -> None:
+    customer = new_customer()
+    purchase(fusion, customer, f"CMD-{uuid.uuid4().int % 100000:05d}", 42.0)
+    elsewhere = f"app-{uuid.uuid4().hex}"
+    assert fusion.say_anonymously(elsewhere, "je veux un code de liaison")[0].startswith(
+        "Je ne sais pas encore qui vous êtes"
+    ), "an anonymous conversation cannot mint codes for anyone"
+    shown = fusion.say(customer, "je veux un code de liaison")[0]
+    code = next(word for word in shown.replace(".", " ").split() if word.isdigit())
+    assert fusion.say_anonymously(elsewhere, f"mon code de liaison est {code}")[0].startswith(
+        "C'est fait"
+    )
+    assert fusion.say_anonymously(elsewhere, "combien j'ai de points ?") == ["Vous avez 42 points."]
+
+
+def test_a_second_socket_knowing_the_customer_id_hears_nothing_of_their_conversation(
+    fusion: Fusion,
+) -> None:
+    customer = new_customer()
+    purchase(fusion, customer, f"CMD-{uuid.uuid4().int % 100000:05d}", 35.0)
+    purchase(fusion, customer, f"CMD-{uuid.uuid4().int % 100000:05d}", 35.0)
+    code = admin(fusion, "GET", f"/api/v1/customers/{customer}").json()["coupons"][0]["code"]
+    asyncio.run(_eavesdropping(fusion, customer, code))
+
+
+async def _socket(fusion: Fusion, request: dict) -> tuple[socketio.AsyncClient, asyncio.Queue[str],
+                                                         str]:  # fmt: skip
+    client = socketio.AsyncClient()
+    said: asyncio.Queue[str] = asyncio.Queue()
+    confirmed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    client.on("bot_uttered", lambda data: said.put_nowait(data.get("text", "")))
+    client.on("session_confirm",
+              lambda sid: confirmed.done() or confirmed.set_result(str(sid)))  # fmt: skip
+    await client.connect(fusion.rasa, socketio_path="/socket.io", transports=["polling"])
+    await client.emit("session_request", request)
+    return client, said, await asyncio.wait_for(confirmed, 10)
+
+
+async def _eavesdropping(fusion: Fusion, customer: str, code: str) -> None:
+    token = {"token": customer_token(customer)}
+    owner, heard, own_session = await _socket(fusion, {"customData": token})
+    second_tab, tab_heard, _ = await _socket(fusion, {"customData": token})
+    spy, overheard, spy_session = await _socket(fusion, {"session_id": customer})
+    try:
+        assert own_session == customer and spy_session != customer
+        assert spy_session.startswith("~"), "the spy talks in an anonymous conversation"
+        await owner.emit("user_uttered", {"message": "j'ai des bons de réduction ?",
+                                          "customData": token})  # fmt: skip
+        assert code in await _next_containing(heard, code, 60)
+        assert code in await _next_containing(tab_heard, code, 10), "the customer's own tab"
+        # the spy writes as the customer: it talks in its own anonymous conversation
+        await spy.emit("user_uttered", {"message": "j'ai des bons de réduction ?",
+                                        "session_id": customer})  # fmt: skip
+        # socket.io keeps order: whatever reached the spy came before its own answer
+        received = [await asyncio.wait_for(overheard.get(), 60)]
+        while "Je ne sais pas" not in received[-1]:
+            received.append(await asyncio.wait_for(overheard.get(), 60))
+        assert received == [received[-1]], f"the spy heard the customer's answers: {received}"
+        assert received[-1].startswith("Je ne sais pas encore qui vous êtes")
+    finally:
+        for client in (owner, second_tab, spy):
+            await client.disconnect()
 
 
 def test_sigterm_stops_all_three(fusion: Fusion) -> None:
