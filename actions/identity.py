@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.session import profile_slots
 from actions.slots import CUSTOMER_ID, LANGUAGE
 from actions.talk import account_of, channel_of
+from engagement.customer_tokens import CLIENT_KEY
 from engagement.identity import LINK_CODE_TTL, LinkOutcome
 from engagement.services.account import AccountService
 from engagement.services.customers import CustomerService
@@ -40,7 +41,10 @@ class ActionLinkAccount(Action):
             minutes = int(LINK_CODE_TTL.total_seconds() // 60)
             dispatcher.utter_message(response="utter_link_code", code=code.code, minutes=minutes)
             return []
-        result = await self._identity.link(tracker.sender_id, str(typed), channel_of(tracker))
+        client = (tracker.latest_message.get("metadata") or {}).get(CLIENT_KEY)
+        result = await self._identity.link(
+            tracker.sender_id, str(typed), channel_of(tracker), str(client) if client else None
+        )
         dispatcher.utter_message(response=f"utter_link_{result.outcome.value}")
         if result.outcome is not LinkOutcome.LINKED or result.customer_id is None:
             return []

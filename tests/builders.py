@@ -22,14 +22,17 @@ def action_call(
     domain: dict[str, Any] | None = None,
     timestamp: float | None = None,
     channel: str = "rest",
+    client: str = "test-client",
 ) -> dict[str, Any]:
     """``slot_events``: slots set after the customer's message (what a form validates);
     ``timestamp``: when the customer wrote it (seconds since the epoch); ``channel``: where
     it came from. On "rest" and "socketio" a conversation whose id does not start with "~"
     was opened with the customer's token, as bot/channels.py guarantees; the messages of
-    those channels carry the client marker in their metadata."""
-    marked = {CLIENT_KEY: "test-client"} if channel in ("rest", "socketio") else {}
+    those channels carry the client's tag in their metadata (``client``)."""
+
+    marked = {CLIENT_KEY: client} if channel in ("rest", "socketio") else {}
     latest_message = {
+        "metadata": marked,
         "text": text,
         "intent": {"name": intent, "confidence": 0.99},
         "entities": entities or [],

@@ -62,16 +62,23 @@ class IdentityService:
             )
         return code
 
-    async def link(self, sender_id: str, typed: str, channel: str | None) -> LinkResult:
-        """Links conversation ``sender_id`` to the customer whose code was typed."""
+    async def link(
+        self, sender_id: str, typed: str, channel: str | None, client: str | None = None
+    ) -> LinkResult:
+        """Links conversation ``sender_id`` to the customer whose code was typed. Wrong codes
+        are counted per conversation and, when the channel knows it, per client (a keyed
+        hash of its address): a guesser who opens new anonymous conversations is still one
+        client."""
         now = self._clock.now()
+        keys = [sender_id] + ([f"client:{client}"] if client else [])
         async with self._db.begin() as conn:
-            attempts = (
-                await conn.execute(
-                    sa.select(t.link_attempts).where(t.link_attempts.c.sender_id == sender_id)
+            tries = {
+                row.sender_id: row
+                for row in await conn.execute(
+                    sa.select(t.link_attempts).where(t.link_attempts.c.sender_id.in_(keys))
                 )
-            ).first()
-            if attempts and locked_out(attempts.failures, attempts.window_start, now):
+            }
+            if any(locked_out(row.failures, row.window_start, now) for row in tries.values()):
                 return LinkResult(LinkOutcome.LOCKED)
             code = normalised_code(typed)
             row = None
@@ -80,15 +87,20 @@ class IdentityService:
                     await conn.execute(sa.select(t.link_codes).where(t.link_codes.c.code == code))
                 ).first()
             if row is None or row.used_at is not None:
-                await self._count_failure(conn, sender_id, attempts, now)
+                for key in keys:
+                    await self._count_failure(conn, key, tries.get(key), now)
                 return LinkResult(LinkOutcome.UNKNOWN)
             if row.expires_at <= now:
                 return LinkResult(LinkOutcome.EXPIRED)
             if row.customer_id == sender_id:
                 return LinkResult(LinkOutcome.ALREADY, row.customer_id)
-            await conn.execute(
-                sa.update(t.link_codes).where(t.link_codes.c.code == code).values(used_at=now)
+            used = await conn.execute(
+                sa.update(t.link_codes)
+                .where(t.link_codes.c.code == code, t.link_codes.c.used_at.is_(None))
+                .values(used_at=now)
             )
+            if used.rowcount != 1:  # another conversation took it meanwhile
+                return LinkResult(LinkOutcome.UNKNOWN)
             await conn.execute(
                 sa.delete(t.customer_aliases).where(t.customer_aliases.c.sender_id == sender_id)
             )

@@ -48,6 +48,21 @@ async def test_a_code_from_the_web_links_another_channel_to_the_same_balance(
     assert said(again) == ["utter_link_unknown"], "a code works once"
 
 
+async def test_a_guesser_opening_new_conversations_is_still_one_client(call, services) -> None:
+    (shown,) = (await call("action_link_account"))["responses"]
+    wrong = f"{(int(shown['code']) + 1) % 10**6:06d}"
+    for n in range(5):
+        answer = await call("action_link_account", sender=f"~r-guess{n}", client="guesser",
+                            entities=link_code_entity(wrong))  # fmt: skip
+        assert said(answer) == ["utter_link_unknown"]
+    locked = await call("action_link_account", sender="~r-guess-new", client="guesser",
+                        entities=link_code_entity(shown["code"]))  # fmt: skip
+    assert said(locked) == ["utter_link_locked"] and "customer_id" not in slots_set(locked)
+    other = await call("action_link_account", sender="~r-someone", client="someone-else",
+                       entities=link_code_entity(shown["code"]))  # fmt: skip
+    assert said(other) == ["utter_link_linked"], "another client is not locked out"
+
+
 async def test_wrong_link_codes_lock_the_conversation_out(call, services) -> None:
     (shown,) = (await call("action_link_account"))["responses"]
     wrong = f"{(int(shown['code']) + 1) % 10**6:06d}"
