@@ -1,4 +1,5 @@
-"""Fetches the browser libraries the web pages use (the socket.io client, Chart.js) from
+"""Fetches the browser libraries the web pages use (the socket.io client, Chart.js, and
+rasa-webchat for shops that embed the widget on their own site) from
 the npm registry, checks each archive against its pinned integrity hash, and copies the
 one built file each page loads into ``engagement/web/static/vendor/``.
 
@@ -28,6 +29,10 @@ ASSETS = (
     ("chart.js", "4.4.7",
      "sha512-pwkcKfdzTMAU/+jNosKhNL2bHtJc/sSmYgVbuGTEDhzkrhmyihmP7vUc/5ZK9WopidMDHNe3Wm7jOd/WhuHWuw==",
      "package/dist/chart.umd.js", "chart.umd.js"),
+    # the Rasa ecosystem's chat widget, which shops embed on their own sites (README)
+    ("rasa-webchat", "1.0.1",
+     "sha512-Ld1zVJvTAaTrs6A5p8t70agNNrKYRyXlvqXZRgBoDvKKUXbA0jhJKECi5bdPGlaR6jsmqWtVylHS+YqIqo0x8w==",
+     "package/lib/index.js", "rasa-webchat.js"),
 )  # fmt: skip
 
 

@@ -6,21 +6,25 @@ Every page visited is photographed into ``test-artifacts/browser/``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bot.composition import PROJECT_DIR
-from tests.conftest import TEST_TOKENS
+from tests.conftest import TEST_TOKENS, customer_token
 from tests.e2e.test_run import (
     START_TIMEOUT,
     Fusion,
@@ -35,6 +39,7 @@ from tests.e2e.test_run import (
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 ARTIFACTS = PROJECT_DIR / "test-artifacts" / "browser"
+VENDOR = PROJECT_DIR / "engagement" / "web" / "static" / "vendor"
 ROLES = {
     "FUSION_COMMUNITY_MANAGER_TOKEN": "cm-token-for-browser-tests-0123",
     "FUSION_MARKETER_TOKEN": "mk-token-for-browser-tests-0123",
@@ -50,9 +55,62 @@ def chromium() -> str:
     pytest.fail("no chromium: `make browser` installs Debian's package")
 
 
+class ShopSite:
+    """A shop's own site on another origin, embedding rasa-webchat's published bundle the
+    way its README shows, with the signed-in customer's token in ``customData``."""
+
+    def __init__(self) -> None:
+        self.rasa = ""
+        site = self
+
+        class Page(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                path, _, query = self.path.partition("?")
+                if path == "/rasa-webchat.js":
+                    body, kind = (VENDOR / "rasa-webchat.js").read_bytes(), "text/javascript"
+                else:
+                    token = parse_qs(query).get("token", [""])[0]
+                    body, kind = site.page(token).encode(), "text/html; charset=utf-8"
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def page(self, token: str) -> str:
+        options = {"selector": "#webchat", "socketUrl": self.rasa, "socketPath": "/socket.io/",
+                   "customData": {"token": token, "language": "fr"}, "embedded": True,
+                   "title": "Boutique", "params": {"storage": "session"}}  # fmt: skip
+        return ("<!doctype html><html lang=fr><body><div id=webchat></div>"
+                "<script src=/rasa-webchat.js></script>"
+                f"<script>WebChat.default({json.dumps(options)}, null);</script></body></html>")
+
+
 @pytest.fixture(scope="module")
-def fusion(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fusion]:
-    running = start(tmp_path_factory.mktemp("browser"), **ROLES)
+def shops() -> Iterator[tuple[ShopSite, ShopSite]]:
+    """The shop's site, listed in FUSION_CHAT_ORIGINS, and some other site, not listed."""
+    listed, other = ShopSite(), ShopSite()
+    yield listed, other
+    listed.server.shutdown()
+    other.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def fusion(
+    trained_model: Path, tmp_path_factory: pytest.TempPathFactory,
+    shops: tuple[ShopSite, ShopSite],
+) -> Iterator[Fusion]:  # fmt: skip
+    running = start(tmp_path_factory.mktemp("browser"), **ROLES,
+                    FUSION_CHAT_ORIGINS=shops[0].url)  # fmt: skip
+    for shop in shops:
+        shop.rasa = running.rasa
     if not running.wait_for("Fusion is running", START_TIMEOUT):
         stop(running)
         pytest.fail("fusion did not start:\n" + "\n".join(running.output[-60:]))
@@ -112,8 +170,10 @@ def shot(page: Page, name: str, *, whole: bool = True) -> None:
 
 
 def open_chat(page: Page, fusion: Fusion, customer: str) -> None:
-    page.goto(f"{fusion.engagement}/chat?customer={customer}")
+    """The chat as the shop opens it for a signed-in customer: with their token."""
+    page.goto(f"{fusion.engagement}/chat?token={customer_token(customer)}")
     expect(page.locator("#status")).to_have_attribute("data-state", "online", timeout=WAIT_MS)
+    assert "token" not in page.url, "the token leaves the address bar at once"
 
 
 def say(page: Page, text: str) -> None:
@@ -158,6 +218,36 @@ def test_a_customer_chats_in_french_leaves_a_review_and_sees_the_reward(
     page.set_viewport_size({"width": 360, "height": 740})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     shot(page, "chat-mobile", whole=False)
+
+
+def test_the_shop_s_own_site_embeds_rasa_webchat_and_reaches_the_customer_s_account(
+    fusion: Fusion, page: Page, shops: tuple[ShopSite, ShopSite]
+) -> None:
+    customer = new_customer()
+    purchase(fusion, customer, f"CMD-{uuid.uuid4().int % 100000:05d}", 42.0)
+    listed, _ = shops
+    with page.expect_response(lambda r: "/socket.io/" in r.url) as first:
+        page.goto(f"{listed.url}/?token={customer_token(customer)}")
+    assert first.value.status == 200
+    assert first.value.headers.get("access-control-allow-origin") == listed.url
+    field = page.locator(".rw-new-message")
+    expect(field).to_be_visible(timeout=WAIT_MS)
+    field.fill("combien j'ai de points ?")
+    page.locator(".rw-send").click()
+    expect(page.locator(".rw-response", has_text="Vous avez 42 points")).to_be_visible(
+        timeout=WAIT_MS
+    )
+    shot(page, "rasa-webchat-on-the-shop", whole=False)
+
+
+def test_a_site_not_listed_cannot_open_the_chat_socket(
+    fusion: Fusion, page: Page, shops: tuple[ShopSite, ShopSite]
+) -> None:
+    _, other = shops
+    with page.expect_response(lambda r: "/socket.io/" in r.url) as first:
+        page.goto(f"{other.url}/?token={customer_token(new_customer())}")
+    assert first.value.status == 400, "socket.io refuses an origin it does not list"
+    assert "access-control-allow-origin" not in first.value.headers
 
 
 def test_a_nudge_scheduled_through_the_api_appears_live_in_an_open_chat_page(

@@ -6,6 +6,7 @@
   // ---------------------------------------------------------------- settings
   const PLACEHOLDER = "__FUSION_RASA_URL__";
   const SESSION_KEY = "fusion.session";
+  const TOKEN_KEY = "fusion.token"; // the shop's customer token, for this tab only
   const TRANSCRIPT_PREFIX = "fusion.transcript.";
   const MAX_STORED = 100;
   const TYPING_TIMEOUT_MS = 15000;
@@ -32,6 +33,8 @@
       failed: "Le message n’a pas pu être envoyé.",
       link: "Ouvrir le lien",
       empty: "Bonjour ! Posez votre question : l’assistant vous répond ici.",
+      signedOut: "Votre session a expiré : rechargez la page de la boutique pour retrouver votre compte.",
+      tooFast: "Vous écrivez très vite : patientez une minute avant le prochain message.",
     },
     en: {
       title: "Fusion assistant",
@@ -53,6 +56,8 @@
       failed: "The message could not be sent.",
       link: "Open the link",
       empty: "Hello! Ask your question: the assistant answers here.",
+      signedOut: "Your session has expired: reload the shop's page to get your account back.",
+      tooFast: "You're writing very fast: wait a minute before the next message.",
     },
   };
 
@@ -94,19 +99,6 @@
     },
   };
 
-  function randomId() {
-    const c = window.crypto;
-    if (c && typeof c.randomUUID === "function") return c.randomUUID();
-    // randomUUID needs a secure context; getRandomValues does not
-    const bytes = new Uint8Array(16);
-    if (c && c.getRandomValues) c.getRandomValues(bytes);
-    else for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  }
-
   function cleanId(value) {
     if (typeof value !== "string") return "";
     const id = value.trim();
@@ -114,14 +106,36 @@
   }
 
   const params = new URLSearchParams(window.location.search);
-  const customerId = cleanId(params.get("customer") || "");
 
-  function chooseSessionId() {
-    return customerId || cleanId(storage.get(SESSION_KEY) || "") || randomId();
+  // The shop opens /chat?token=… for a signed-in customer. The token is kept for this tab
+  // only and taken out of the address at once, so that it is not in the history, a
+  // bookmark or a link the customer shares.
+  const tabStorage = {
+    get() {
+      try { return window.sessionStorage.getItem(TOKEN_KEY) || ""; } catch (_) { return ""; }
+    },
+    set(value) {
+      try {
+        if (value) window.sessionStorage.setItem(TOKEN_KEY, value);
+        else window.sessionStorage.removeItem(TOKEN_KEY);
+      } catch (_) { /* the token then lives in this page only */ }
+    },
+  };
+  let customerToken = (params.get("token") || "").trim() || tabStorage.get();
+  tabStorage.set(customerToken);
+  if (params.has("token")) {
+    params.delete("token");
+    const rest = params.toString();
+    window.history.replaceState(null, "", window.location.pathname + (rest ? `?${rest}` : "") + window.location.hash);
   }
 
-  let sessionId = chooseSessionId();
-  storage.set(SESSION_KEY, sessionId);
+  function withToken(data) {
+    return customerToken ? { ...data, customData: { token: customerToken } } : data;
+  }
+
+  // The server names the conversation: the customer's own with a token, else an anonymous
+  // one it signed, which this browser keeps to come back to.
+  let sessionId = cleanId(storage.get(SESSION_KEY) || "");
 
   function loadTranscript(id) {
     try {
@@ -568,7 +582,7 @@
   function flush() {
     while (confirmed && socket && socket.connected && outbox.length) {
       const message = outbox.shift();
-      socket.emit("user_uttered", { message, session_id: sessionId });
+      socket.emit("user_uttered", withToken({ message }));
     }
   }
 
@@ -589,7 +603,7 @@
     socket.on("connect", () => {
       confirmed = false;
       setStatus("connecting");
-      socket.emit("session_request", { session_id: sessionId });
+      socket.emit("session_request", withToken(sessionId ? { session_id: sessionId } : {}));
     });
     socket.on("session_confirm", (data) => {
       const confirmedId = cleanId(typeof data === "string" ? data : data && data.session_id);
@@ -608,6 +622,11 @@
     socket.on("fusion_error", (data) => {
       hideTyping();
       if (data && data.error === "message_too_long") notice(t("tooLong", { n: data.max_length }));
+      else if (data && data.error === "invalid_token") {
+        customerToken = "";
+        tabStorage.set("");
+        notice(t("signedOut"));
+      } else if (data && data.error === "rate_limited") notice(t("tooFast"));
       else notice(t("failed"));
     });
     socket.on("disconnect", () => {
@@ -658,9 +677,8 @@
     assistantLang = null;
     unread = 0;
     updateTitle();
-    // the shop's customer id stays theirs; anyone else gets a fresh conversation
-    sessionId = customerId || randomId();
-    storage.set(SESSION_KEY, sessionId);
+    // the server names the next one: the customer's own again with a token, else a new one
+    sessionId = "";
     if (socket) {
       // a new socket.io session, so the old conversation's room no longer reaches us
       confirmed = false;
