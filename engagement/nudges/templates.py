@@ -4,23 +4,44 @@ A marketer's template can reach only the values it is given (no attribute of Pyt
 objects beyond the sandbox's safe ones); a value the customer does not have raises
 ``MissingData`` naming it, so that customer is skipped with a reason instead of receiving
 "Bonjour  !".
+
+A template that fails for a reason of its own (``{{ first_name - 1 }}``, a number too large)
+is refused when the campaign is saved or previewed: ``check_renders`` renders it against
+sample values of every kind its variables hold. One that still fails at send time raises
+``RenderFailed``, which skips that delivery and pauses its campaign, nothing else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import product
+from types import TracebackType
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.exceptions import SecurityError
+from jinja2.filters import do_round
 from jinja2.sandbox import SandboxedEnvironment
 
 from engagement.commerce import InvalidField
+from engagement.ladder import STAGES
 
 MAX_TEMPLATE_LENGTH = 1000
 MAX_CONSTANT = 10**6
+MAX_DECIMALS = 6  # |round(n): 10**n is computed, which takes seconds for n near MAX_CONSTANT
 # What a template may use; the planner fills them per customer (coupon at send time).
 VARIABLES = ("first_name", "points", "stage", "next_badge", "coupon_code", "coupon_value")
+# What each variable can hold at send time, for the check that renders a template before it
+# is saved: text or a whole number, or nothing (a customer without a first name, a badge to
+# come or a coupon: the variable is then undefined, and the customer skipped if it is used).
+SAMPLES: dict[str, tuple[Any, ...]] = {
+    "first_name": ("Camille", None),
+    "points": (0, 1250),
+    "stage": (STAGES[0], STAGES[-1]),
+    "next_badge": ("Ambassadeur", None),
+    "coupon_code": ("BIENVENUE5-7K2Q9XWM", None),
+    "coupon_value": ("5 €", "10 %", None),
+}
 # A message needs variables, if/else, comparisons and a few filters. Jinja's sandbox stops
 # attribute tricks but not a template that burns memory or CPU ('x' * 10**10, nested loops
 # over range(), '%0999999999d' % 1, |center(10**9)), which would take the dispatcher down:
@@ -38,6 +59,16 @@ class MissingData(LookupError):
     """The template needs a value this customer does not have."""
 
 
+class RenderFailed(ValueError):
+    """The template fails whatever the customer (an operation on text, a number too large,
+    a construct refused): the campaign's message must change. ``line`` is the template's."""
+
+    def __init__(self, line: int | None, problem: str) -> None:
+        super().__init__(f"line {line}: {problem}" if line else problem)
+        self.line = line
+        self.problem = problem
+
+
 class _MessageEnvironment(SandboxedEnvironment):
     """Jinja's sandbox without its globals (range, lipsum, cycler…), and with the operators
     that multiply sizes refused at render time too, for templates saved before the check."""
@@ -48,9 +79,16 @@ class _MessageEnvironment(SandboxedEnvironment):
         raise SecurityError(f"the operator {operator!r} is not allowed in a message")
 
 
+def _bounded_round(value: Any, precision: Any = 0, method: Any = "common") -> Any:
+    if not isinstance(precision, int) or not 0 <= precision <= MAX_DECIMALS:
+        raise SecurityError(f"round keeps 0 to {MAX_DECIMALS} decimals")
+    return do_round(value, precision, method)
+
+
 def new_environment() -> SandboxedEnvironment:
     environment = _MessageEnvironment(undefined=StrictUndefined, autoescape=False)
     environment.globals.clear()
+    environment.filters["round"] = _bounded_round
     return environment
 
 
@@ -114,8 +152,42 @@ def render(
         return template.render(**present).strip()
     except UndefinedError as exc:
         raise MissingData(str(exc.message or "a value is missing")) from None
-    except SecurityError as exc:  # a template saved before the constructs were checked
-        raise MissingData(f"the message cannot be rendered: {exc}") from None
+    except Exception as exc:  # TypeError, OverflowError, SecurityError (an older template)…
+        raise RenderFailed(_template_line(exc.__traceback__), _problem(exc)) from None
+
+
+def check_renders(environment: SandboxedEnvironment, text: str, field: str) -> None:
+    """Renders a checked template (``check_template``) with every combination of the
+    sample values of the variables it uses; ``InvalidField`` naming the line and the values
+    when one fails other than for a missing value."""
+    template = environment.from_string(text)
+    used = sorted(meta.find_undeclared_variables(environment.parse(text)) & set(SAMPLES))
+    for values in product(*(SAMPLES[name] for name in used)):
+        sample = dict(zip(used, values, strict=True))
+        try:
+            render(environment, template, sample)
+        except MissingData:
+            continue  # such a customer is skipped with that reason: not the template's fault
+        except RenderFailed as exc:
+            shown = ", ".join(f"{name}={value!r}" for name, value in sample.items()
+                              if value is not None) or "no values"  # fmt: skip
+            raise InvalidField(field, f"{exc} (with {shown})") from None
+
+
+def _template_line(trace: TracebackType | None) -> int | None:
+    """The template line an exception came from: Jinja rewrites the traceback so that the
+    template's frames carry its file name and line."""
+    line = None
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == "<template>":
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
+
+
+def _problem(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def needs_coupon(text: str) -> bool:

@@ -16,7 +16,13 @@ from engagement.ladder import LadderCriteria
 from engagement.nudges.audience import matches
 from engagement.nudges.campaigns import ONCE, CampaignSpec, next_run, parse_campaign
 from engagement.nudges.planning import Guards, plan_customer
-from engagement.nudges.templates import MissingData, new_environment, render
+from engagement.nudges.templates import (
+    MissingData,
+    RenderFailed,
+    check_renders,
+    new_environment,
+    render,
+)
 from engagement.ports import Clock
 from engagement.services.rules_book import RulesBook
 from engagement.services.snapshots import snapshots
@@ -47,7 +53,7 @@ class CampaignService:
         self._guards = guards
 
     async def create(self, body: Any, by: str) -> dict[str, Any]:
-        spec = await self.parse(body)
+        spec = await self.parse(body, renders=True)
         now = self._clock.now()
         campaign_id = f"camp-{uuid.uuid4().hex[:12]}"
         async with self._db.begin() as conn:
@@ -61,7 +67,7 @@ class CampaignService:
         campaign = await self.get(campaign_id)
         if campaign["status"] not in EDITABLE:
             raise CampaignStateError(f"a {campaign['status']} campaign cannot be edited; pause it")
-        spec = await self.parse(body)
+        spec = await self.parse(body, renders=True)
         async with self._db.begin() as conn:
             await conn.execute(
                 sa.update(t.campaigns).where(t.campaigns.c.id == campaign_id)
@@ -89,8 +95,8 @@ class CampaignService:
         if campaign["status"] not in TRANSITIONS[action]:
             raise CampaignStateError(f"cannot {action} a {campaign['status']} campaign")
         values: dict[str, Any] = {"updated_at": self._clock.now(), "status_reason": None}
-        if action in ("schedule", "resume"):
-            spec = await self.parse(campaign["spec"])
+        if action in ("schedule", "resume"):  # a message paused for failing must be edited
+            spec = await self.parse(campaign["spec"], renders=True)
             values["status"] = SCHEDULED
             values["next_run_at"] = self._first_run(spec)
         else:
@@ -123,7 +129,7 @@ class CampaignService:
         return {"matching": matching, "would": dict(outcomes)}
 
     async def preview(self, campaign_id: str, customer_id: str) -> dict[str, str]:
-        spec = await self.parse((await self.get(campaign_id))["spec"])
+        spec = await self.parse((await self.get(campaign_id))["spec"], renders=True)
         return await self.preview_of(spec, customer_id)
 
     async def preview_of(self, spec: CampaignSpec, customer_id: str | None) -> dict[str, str]:
@@ -143,12 +149,16 @@ class CampaignService:
             raise InvalidField("customer_id", "unknown customer")
         values = template_values(found[0], coupon_code="PREVIEW0000000000" if spec.coupon else None)
         environment = new_environment()
-        try:
-            rendered = {
-                lang: render(environment, text, values) for lang, text in spec.messages.items()
-            }
-        except MissingData as exc:
-            raise InvalidField("customer_id", f"this customer would be skipped: {exc}") from None
+        rendered = {}
+        for lang, text in spec.messages.items():
+            try:
+                rendered[lang] = render(environment, text, values)
+            except MissingData as exc:
+                raise InvalidField(
+                    "customer_id", f"this customer would be skipped: {exc}"
+                ) from None
+            except RenderFailed as exc:  # values of this customer the samples did not have
+                raise InvalidField(f"messages.{lang}", f"{exc} (for this customer)") from None
         return {"customer_id": customer_id, **rendered}
 
     async def test_message(self, campaign_id: str, customer_id: str) -> tuple[str, str, str]:
@@ -169,10 +179,18 @@ class CampaignService:
         return {"brand_timezone": self._guards.brand_timezone,
                 "ladder": replace(LadderCriteria(), **overrides)}  # fmt: skip
 
-    async def parse(self, body: Any) -> CampaignSpec:
+    async def parse(self, body: Any, *, renders: bool = False) -> CampaignSpec:
+        """The campaign, checked; with ``renders``, its messages are also rendered against
+        sample values (``check_renders``): what is saved, scheduled or previewed must render,
+        or the dispatcher would meet the failure customer after customer."""
         async with self._db.connect() as conn:
             coupons = tuple((await self._rules.in_force(conn)).rules.coupons)
-        return parse_campaign(body, coupons)
+        spec = parse_campaign(body, coupons)
+        if renders:
+            environment = new_environment()
+            for lang, text in spec.messages.items():
+                check_renders(environment, text, f"messages.{lang}")
+        return spec
 
     def _first_run(self, spec: CampaignSpec) -> Any:
         now = self._clock.now()

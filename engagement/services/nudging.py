@@ -14,11 +14,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from engagement.commerce import InvalidField
 from engagement.ladder import LadderCriteria
 from engagement.nudges.audience import CustomerSnapshot
 from engagement.nudges.campaigns import CampaignSpec, parse_campaign
 from engagement.nudges.planning import Guards
-from engagement.nudges.templates import MissingData, new_environment, render
+from engagement.nudges.templates import MissingData, RenderFailed, new_environment, render
 from engagement.ports import Clock, Conversations, ConversationState, ConversationsUnavailable
 from engagement.rewards import new_coupon_code
 from engagement.services.campaigns import ARCHIVED, DONE, PAUSED, SCHEDULED, template_values
@@ -67,6 +68,7 @@ class _Send:
     row: Any
     channel: str = ""
     text: str | None = None
+    coupon_code: str | None = None  # the code in ``text``, minted under the budget
     points: int = 0
     changes: dict[str, Any] = field(default_factory=dict)
     outcome: str = "skipped"
@@ -206,9 +208,13 @@ class NudgeService:
                     registry.c.sender_id.in_([send.row.sender_id for send in sends])
                 )
             )}  # fmt: skip
-        specs = {
-            cid: parse_campaign(row.spec, tuple(rules.coupons)) for cid, row in campaigns.items()
-        }
+        specs: dict[str, CampaignSpec] = {}
+        broken: dict[str, str] = {}  # campaigns that cannot send, and why: paused below
+        for cid, campaign in campaigns.items():
+            try:
+                specs[cid] = parse_campaign(campaign.spec, tuple(rules.coupons))
+            except InvalidField as exc:  # e.g. its coupon template left the rules
+                broken[cid] = f"invalid campaign: {exc.field}: {exc.reason}"
         customers = {c.id: c async for c in snapshots(
             self._db, now, [send.row.customer_id for send in sends],
             brand_timezone=self._guards.brand_timezone,
@@ -216,12 +222,17 @@ class NudgeService:
         )}  # fmt: skip
         environment = new_environment()
         compiled: dict[tuple[str, str], Any] = {}
+        rendered: list[tuple[_Send, CampaignSpec]] = []
         for send in sends:
             row, spec = send.row, specs.get(send.row.campaign_id)
             customer = customers.get(row.customer_id)
             channel = channels.get(row.sender_id)
             if channel is not None:  # where the conversation writes from now
                 send.channel = channel.channel
+            if row.campaign_id in broken and spec is None:
+                send.changes = {"status": "skipped", "reason": "invalid_campaign",
+                                "lease_until": None}  # fmt: skip
+                continue
             reason = self._stale(send, spec, customer, channel, now)
             if reason is not None or spec is None or customer is None:
                 send.changes = {"status": "skipped", "reason": reason, "lease_until": None}
@@ -241,11 +252,48 @@ class NudgeService:
                 send.changes = {"status": "skipped", "reason": f"missing_data: {exc}"[:64],
                                 "lease_until": None}  # fmt: skip
                 continue
-            if not await self._take_budget(send, spec, code, rules, now):
+            except RenderFailed as exc:  # the message's fault, not the customer's
+                send.changes = {"status": "skipped", "reason": f"template_error: {exc}"[:64],
+                                "lease_until": None}  # fmt: skip
+                broken.setdefault(
+                    row.campaign_id, f"the {row.language} message cannot be rendered: {exc}"
+                )
+                continue
+            except Exception as exc:  # a template Jinja cannot even compile any more
+                send.changes = {"status": "skipped", "reason": "template_error",
+                                "lease_until": None}  # fmt: skip
+                broken.setdefault(row.campaign_id, f"the {row.language} message: {exc}")
+                continue
+            send.coupon_code = code
+            rendered.append((send, spec))
+        for send, spec in rendered:
+            row = send.row
+            if row.campaign_id in broken:
+                # rendered, but its campaign pauses: it waits like the campaign's others
+                send.text, send.outcome = None, "deferred"
+                send.changes = {"reason": "campaign_paused", "lease_until": None,
+                                "attempts": row.attempts - 1}  # fmt: skip
+                continue
+            if not await self._take_budget(send, spec, send.coupon_code, rules, now):
                 # waits, paused with its campaign, for a marketer to raise the budget
                 send.text, send.outcome = None, "deferred"
                 send.changes = {"reason": "budget_spent", "lease_until": None,
                                 "attempts": row.attempts - 1}  # fmt: skip
+        if broken:
+            await self._pause(broken, now)
+
+    async def _pause(self, broken: dict[str, str], now: datetime) -> None:
+        """Pauses the campaigns that cannot send, saying why in their status: their pending
+        nudges wait until a marketer fixes the campaign and resumes it (which checks again)."""
+        c = t.campaigns
+        async with self._db.begin() as conn:
+            for campaign_id, reason in broken.items():
+                log.warning("campaign %s paused: %s", campaign_id, reason)
+                await conn.execute(
+                    sa.update(c).where((c.c.id == campaign_id)
+                                       & c.c.status.in_((SCHEDULED, DONE)))
+                    .values(status=PAUSED, status_reason=reason[:200], updated_at=now)
+                )  # fmt: skip
 
     def _stale(
         self, send: _Send, spec: CampaignSpec | None, customer: CustomerSnapshot | None,

@@ -9,6 +9,7 @@ such nudge per campaign and day."""
 
 from __future__ import annotations
 
+import logging
 import operator
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -19,12 +20,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from engagement.commerce import InvalidField
 from engagement.ladder import LadderCriteria
 from engagement.nudges.audience import CustomerSnapshot, matches
 from engagement.nudges.campaigns import AFTER_EVENT, CampaignSpec, next_run, parse_campaign
 from engagement.nudges.planning import HOLD_OUT, SKIP, Guards, plan_customer, zone_of
 from engagement.ports import Clock
-from engagement.services.campaigns import DONE, SCHEDULED
+from engagement.services.campaigns import DONE, PAUSED, SCHEDULED
 from engagement.services.rules_book import RulesBook
 from engagement.services.snapshots import snapshots
 from engagement.storage import tables as t
@@ -35,6 +37,7 @@ PLAN_BATCH = 1_000
 # Events are scanned again this long after the watermark passed them, for those whose
 # transaction had not committed yet when it did (each event is planned once all the same).
 SCAN_OVERLAP = timedelta(minutes=5)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,12 +84,27 @@ class CampaignPlanner:
         ladder = replace(LadderCriteria(), **rules.ladder)
         runs = deliveries = 0
         for campaign in due:
-            spec = parse_campaign(campaign.spec, tuple(rules.coupons))
+            try:
+                spec = parse_campaign(campaign.spec, tuple(rules.coupons))
+            except InvalidField as exc:
+                # e.g. its coupon template left the rules: it pauses, the others are planned
+                reason = f"invalid campaign: {exc.field}: {exc.reason}"
+                await self._pause(campaign.id, reason, now)
+                continue
             plan = self._plan_events if spec.schedule.kind == AFTER_EVENT else self._plan_run
             planned = await plan(campaign, spec, ladder, now)
             runs += planned.runs
             deliveries += planned.deliveries
         return Planned(runs, deliveries)
+
+    async def _pause(self, campaign_id: str, reason: str, now: datetime) -> None:
+        log.warning("campaign %s paused: %s", campaign_id, reason)
+        async with self._db.begin() as conn:
+            await conn.execute(
+                sa.update(t.campaigns).where(
+                    (t.campaigns.c.id == campaign_id) & (t.campaigns.c.status == SCHEDULED)
+                ).values(status=PAUSED, status_reason=reason[:200], updated_at=now)
+            )  # fmt: skip
 
     async def _plan_run(
         self, campaign: Any, spec: CampaignSpec, ladder: LadderCriteria, now: datetime

@@ -76,7 +76,7 @@ async def draft_preview(request: web.Request) -> web.Response:
     if customer_id is not None and not isinstance(customer_id, str):
         raise InvalidField("customer_id", "must be text")
     service = request.app[CAMPAIGNS]
-    spec = await service.parse(body.get("campaign"))
+    spec = await service.parse(body.get("campaign"), renders=True)
     return web.json_response(await service.preview_of(spec, customer_id))
 
 

@@ -7,6 +7,7 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.composition import DEFAULT_RULES
@@ -19,6 +20,7 @@ from engagement.services.nudging import NudgeService
 from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
+from engagement.storage import tables as t
 from engagement.storage.database import Database
 from engagement.web.app import create_app
 from engagement.web.keys import RULES_BOOK
@@ -425,3 +427,103 @@ async def test_two_campaigns_at_once_reach_a_customer_one_after_the_other(
     clock.advance(minutes=5)
     assert (await service.dispatch()).sent == 2
     assert sorted(s for s, *_ in rasa.nudges) == ["lea", "lea", "tom", "tom"]
+
+
+FAILING = [
+    ("{{ first_name - 1 }}", "line 1"),
+    ("Bonjour {{ first_name }},\n{{ points|round(999999) }} points", "line 2"),
+    ("{% if next_badge is defined %}\n\n{{ next_badge + 1 }}{% endif %}", "line 3"),
+]
+
+
+@pytest.mark.parametrize(("message", "line"), FAILING)
+async def test_a_message_that_fails_to_render_is_refused_when_saved_or_previewed(
+    client, database, clock, message: str, line: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Accepted by the construct check, these fail whatever the customer: they are rendered
+    against sample values of every kind when saved, scheduled or previewed."""
+    await customers(database, clock)
+    spec = {**CAMPAIGN, "messages": {"fr": "Bonjour {{ first_name }}", "en": message}}
+    good = await create(client)
+    answers = [
+        await client.post("/api/v1/campaigns", headers=admin(client), json=spec),
+        await client.post("/api/v1/campaigns/preview", headers=admin(client),
+                          json={"campaign": spec, "customer_id": "lea"}),
+        await client.put(f"/api/v1/campaigns/{good['id']}", headers=admin(client), json=spec),
+    ]  # fmt: skip
+    for answer in answers:
+        refusal = await answer.json()
+        assert answer.status == 422 and refusal["field"] == "messages.en", refusal
+        assert refusal["reason"].startswith(line), refusal
+    listing = await (await client.get("/api/v1/campaigns", headers=admin(client))).json()
+    assert [c["spec"]["messages"]["en"] for c in listing["campaigns"]] == [
+        CAMPAIGN["messages"]["en"]  # type: ignore[index]
+    ]
+
+
+async def test_a_stored_message_that_fails_at_send_skips_and_pauses_its_campaign_only(
+    client, database, clock, rasa
+) -> None:
+    """A campaign whose message got into the database unchecked (saved before the check,
+    written by hand) fails at send time: its nudges are skipped with the reason, it pauses
+    saying why, and the other campaign of the same batch goes out."""
+    await customers(database, clock)
+    good = await create(client, name="good", **{"class": "service"})
+    bad = await create(client, name="bad", **{"class": "service"})
+    for campaign in (good, bad):
+        await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
+    service = nudges(database, clock, rasa)
+    await service.plan_due()
+    broken = {**bad["spec"], "messages": {"fr": "Bonjour {{ first_name - 1 }}", "en": "Hi"}}
+    async with database.begin() as conn:
+        await conn.execute(sa.update(t.campaigns).where(t.campaigns.c.id == bad["id"])
+                           .values(spec=broken))  # fmt: skip
+    outcome = await service.dispatch()
+    assert outcome.sent == 3, outcome
+    assert sorted(s for s, *_ in rasa.nudges) == ["lea", "max", "tom"]
+    assert all(text.startswith("Bonjour") for _, _, text, _ in rasa.nudges)
+    paused = await (await client.get(f"/api/v1/campaigns/{bad['id']}",
+                                     headers=admin(client))).json()  # fmt: skip
+    assert paused["status"] == "paused"
+    assert paused["status_reason"] == (
+        "the fr message cannot be rendered: line 1: unsupported operand type(s) for -: 'str' "
+        "and 'int'"
+    )
+    skipped = (await results_of(client, bad))["skipped_by_reason"]
+    assert skipped == {"template_error: line 1: unsupported operand type(s) for -: 'str'": 3,
+                       "missing_data: 'first_name' is undefined": 1}  # fmt: skip
+    state = await (await client.get(f"/api/v1/campaigns/{good['id']}",
+                                    headers=admin(client))).json()  # fmt: skip
+    assert state["status"] == "done"
+    resumed = await client.post(f"/api/v1/campaigns/{bad['id']}/resume", headers=admin(client))
+    assert resumed.status == 422, "resuming checks the message again: it must be edited first"
+    assert (await resumed.json())["field"] == "messages.fr"
+
+
+async def test_a_message_failing_only_for_some_values_pauses_at_the_first_failure(
+    client, database, clock, rasa
+) -> None:
+    """No sample value makes this one fail, Léa's name does: her nudge is skipped, the
+    campaign pauses, and Tom's, rendered in the same batch, waits with the campaign."""
+    await customers(database, clock)
+    tricky = ("{% if first_name == 'Lea' %}{{ first_name - 1 }}"
+              "{% else %}Bonjour {{ first_name }}{% endif %}")  # fmt: skip
+    campaign = await create(client, messages={"fr": tricky, "en": "Hello {{ first_name }}"})
+    preview = await client.get(f"/api/v1/campaigns/{campaign['id']}/preview?customer_id=lea",
+                               headers=admin(client))  # fmt: skip
+    assert preview.status == 422 and (await preview.json())["field"] == "messages.fr"
+    await client.post(f"/api/v1/campaigns/{campaign['id']}/schedule", headers=admin(client))
+    service = nudges(database, clock, rasa)
+    await service.plan_due()
+    outcome = await service.dispatch()
+    assert (outcome.sent, outcome.deferred) == (0, 1) and rasa.nudges == []
+    results = await results_of(client, campaign)
+    assert results["pending_by_reason"] == {"campaign_paused": 1}
+    assert results["skipped_by_reason"] == {
+        "template_error: line 1: unsupported operand type(s) for -: 'str'": 1,
+        "no_consent": 1, "opted_out": 1,
+    }  # fmt: skip
+    state = await (await client.get(f"/api/v1/campaigns/{campaign['id']}",
+                                    headers=admin(client))).json()  # fmt: skip
+    assert state["status"] == "paused" and "line 1" in state["status_reason"]
+    assert (await service.dispatch()).sent == 0, "paused: Tom's nudge waits"
