@@ -21,9 +21,13 @@ import statistics
 import time
 import uuid
 import zlib
+from datetime import datetime, timezone
 from pathlib import Path
 
 import aiohttp
+
+from bot.composition import with_kept_secrets
+from engagement.customer_tokens import mint_customer_token
 
 TURNS = ("Bonjour", "combien j'ai de points ?", "c'est quoi mes badges ?",
          "j'ai des bons de réduction ?", "merci, au revoir")  # fmt: skip
@@ -55,7 +59,7 @@ def percentile(values: list[float], share: float) -> float:
 
 async def customer(
     session: aiohttp.ClientSession, servers: list[str], deadline: float,
-    times: list[float], errors: list[str],
+    times: list[float], errors: list[str], secret: str,
 ) -> None:  # fmt: skip
     while time.monotonic() < deadline:
         sender = f"load-{uuid.uuid4().hex[:12]}"
@@ -64,9 +68,10 @@ async def customer(
             if time.monotonic() >= deadline:
                 return
             started = time.perf_counter()
-            body = {"sender": sender, "message": text}
+            token = mint_customer_token(secret, sender, datetime.now(timezone.utc))
             try:
-                async with session.post(f"{server}/webhooks/rest/webhook", json=body) as answer:
+                async with session.post(f"{server}/webhooks/rest/webhook", json={"message": text},
+                                        headers={"Authorization": f"Bearer {token}"}) as answer:
                     await answer.read()
                     if answer.status != 200:
                         errors.append(str(answer.status))
@@ -77,7 +82,7 @@ async def customer(
             times.append((time.perf_counter() - started) * 1000)
 
 
-async def run(customers: int, minutes: float, servers: list[str]) -> str:
+async def run(customers: int, minutes: float, servers: list[str], secret: str) -> str:
     rss_start = product_rss_mb()
     times: list[float] = []
     errors: list[str] = []
@@ -85,7 +90,8 @@ async def run(customers: int, minutes: float, servers: list[str]) -> str:
     deadline = started + minutes * 60
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         await asyncio.gather(
-            *(customer(session, servers, deadline, times, errors) for _ in range(customers))
+            *(customer(session, servers, deadline, times, errors, secret)
+              for _ in range(customers))
         )
     elapsed = time.monotonic() - started
     rss_end = product_rss_mb()
@@ -111,7 +117,9 @@ def main() -> None:
     if args.customers < 1 or args.minutes <= 0:
         parser.error("--customers ≥ 1 and --minutes > 0")
     servers = [url.strip().rstrip("/") for url in args.rasa.split(",") if url.strip()]
-    print(asyncio.run(run(args.customers, args.minutes, servers)), flush=True)
+    # signed in as the shop would: with the customer-token secret `make run` keeps (var/)
+    secret = with_kept_secrets(os.environ)["FUSION_CUSTOMER_TOKEN_SECRET"]
+    print(asyncio.run(run(args.customers, args.minutes, servers, secret)), flush=True)
 
 
 if __name__ == "__main__":

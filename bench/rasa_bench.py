@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,6 +27,7 @@ import yaml
 from bot.cli import rasa_command
 from bot.composition import PROJECT_DIR
 from bot.rasa_api import bearer
+from engagement.customer_tokens import mint_customer_token
 from engagement.settings import Settings
 
 BENCH_PROJECT = Path(__file__).resolve().parent / "reminder_project"
@@ -35,7 +37,20 @@ TOKENS = {
     "FUSION_ADMIN_TOKEN": "bench-admin-token-0123456789",
     "FUSION_ACTION_TOKEN": "bench-action-token-0123456789",
     "FUSION_SHOP_SECRET": "bench-shop-secret-0123456789",
+    "FUSION_CUSTOMER_TOKEN_SECRET": "bench-customer-token-secret-0123456789",
+    "FUSION_SERVER_SECRET": "bench-server-secret-0123456789",
+    # one client (this machine) plays every customer: no per-client or per-conversation limit
+    "FUSION_CHAT_MESSAGES_PER_MINUTE": "1000000",
+    "FUSION_CHAT_MESSAGES_PER_MINUTE_PER_CLIENT": "1000000",
 }
+
+
+def as_customer(customer_id: str) -> dict[str, str]:
+    """REST headers that prove ``customer_id``, as the shop's customer token does."""
+    token = mint_customer_token(
+        TOKENS["FUSION_CUSTOMER_TOKEN_SECRET"], customer_id, datetime.now(timezone.utc)
+    )
+    return {"Authorization": f"Bearer {token}"}
 
 
 def model_hash() -> str:
