@@ -11,7 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.slots import CUSTOMER_ID, LANGUAGE
-from engagement.customer_tokens import is_anonymous
+from engagement.customer_tokens import customer_of_conversation
 from engagement.rewards import Award
 
 
@@ -19,22 +19,12 @@ def language_of(tracker: Tracker) -> str:
     return "en" if tracker.get_slot(LANGUAGE) == "en" else "fr"
 
 
-# On these channels a conversation's id is the shop's customer id only when the customer
-# proved it with a customer token (bot/channels.py); anonymous ones start with "~".
-TOKEN_CHANNELS = ("rest", "socketio")
-
-
 def customer_of(tracker: Tracker) -> str | None:
-    """The customer this conversation speaks for: the one it was linked to with a code, else
-    the customer whose token opened it; None for an anonymous conversation (and for a
-    messaging app's, whose platform id is not a shop customer id)."""
+    """The customer this conversation speaks for (``customer_of_conversation``)."""
     linked = tracker.get_slot(CUSTOMER_ID)
-    if linked:
-        return str(linked)
-    sender = tracker.sender_id
-    if is_anonymous(sender) or channel_of(tracker) not in TOKEN_CHANNELS:
-        return None
-    return sender
+    return customer_of_conversation(
+        tracker.sender_id, str(linked) if linked else None, channel_of(tracker)
+    )
 
 
 def account_of(tracker: Tracker, dispatcher: CollectingDispatcher) -> str | None:

@@ -83,8 +83,26 @@ def verify_customer_token(secret: str, token: object, now: datetime) -> str:
     return customer_id
 
 
+# On these channels a conversation's id is the shop's customer id only when the customer
+# proved it with a token (bot/channels.py); their anonymous conversations start with "~".
+TOKEN_CHANNELS = ("rest", "socketio")
+
+
 def is_anonymous(conversation_id: str) -> bool:
     return conversation_id.startswith(ANONYMOUS_PREFIX)
+
+
+def customer_of_conversation(
+    conversation_id: str, linked: str | None, channel: str | None
+) -> str | None:
+    """The customer a conversation speaks for: the one it was linked to with a code, else the
+    customer whose token opened it; None for an anonymous conversation, and for a messaging
+    app's, whose platform id is nobody's customer id until linked."""
+    if linked:
+        return linked
+    if is_anonymous(conversation_id) or (channel or "rest") not in TOKEN_CHANNELS:
+        return None
+    return conversation_id
 
 
 def new_web_anonymous_id(server_secret: str) -> str:

@@ -70,5 +70,6 @@ def action_call(
             "followup_action": None,
             "active_loop": {"name": active_loop} if active_loop else {},
             "latest_action_name": "action_listen",
+            "latest_input_channel": channel,
         },
     }

@@ -50,3 +50,26 @@ async def test_a_message_after_a_nudge_answers_it_once_and_counts_the_hour(
     assert answered is not None and abs((answered - now).total_seconds()) < 1
     assert answers == 1
     assert [(h.customer_id, h.hour, h.messages) for h in hours] == [("customer-1", now.hour, 1)]
+
+
+async def test_a_conversation_that_proves_no_customer_is_not_noted_as_theirs(
+    call, database: Database
+) -> None:
+    """A messaging app's chat whose platform id equals a customer id, or an anonymous web
+    conversation, is nobody's: nudges must not go there, hours are not counted for anyone."""
+    now = datetime.now(timezone.utc)
+    await call("action_check_points", sender="customer-1", channel="telegram",
+               timestamp=now.timestamp())  # fmt: skip
+    await call("action_check_points", sender="~w-0123", channel="socketio",
+               timestamp=now.timestamp())  # fmt: skip
+    async with database.connect() as conn:
+        noted = (await conn.execute(sa.select(t.conversation_channels))).all()
+        hours = (await conn.execute(sa.select(t.customer_activity))).all()
+    assert (noted, hours) == ([], [])
+    await call("action_check_points", sender="customer-1", channel="socketio",
+               timestamp=now.timestamp())  # fmt: skip
+    async with database.connect() as conn:
+        noted = (await conn.execute(sa.select(t.conversation_channels))).all()
+    assert [(n.sender_id, n.customer_id, n.channel) for n in noted] == [
+        ("customer-1", "customer-1", "socketio")
+    ]
