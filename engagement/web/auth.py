@@ -158,6 +158,10 @@ def role_of(request: web.Request) -> tuple[Role, str]:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("an admin bearer token is required")
+    try:  # aiohttp hands undecodable header bytes on as surrogates ("\udcff")
+        given = token.encode("ascii")
+    except UnicodeEncodeError:
+        raise Unauthenticated("a bearer token is printable ASCII: this one is not") from None
     settings = request.app[SETTINGS]
     shared = {"admin": settings.admin_token, **settings.role_tokens}
     holders = [(token_, (Role(role), role)) for role, token_ in shared.items() if token_]
@@ -165,7 +169,7 @@ def role_of(request: web.Request) -> tuple[Role, str]:
                 for token_, (person, role) in settings.staff_tokens.items()]  # fmt: skip
     found = None
     for configured, holder in holders:
-        if hmac.compare_digest(token.encode(), configured.encode()):
+        if hmac.compare_digest(given, configured.encode()):
             found = holder
     if found is None:
         raise Unauthenticated("unknown token")
