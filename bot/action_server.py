@@ -38,7 +38,7 @@ def create_action_app(
 ) -> web.Application:  # fmt: skip
     """``on_call`` sees every valid action call first (e.g. to note the channel); its
     failure is logged and never fails the action. ``/metrics`` (outside the action token)
-    serves ``telemetry``."""
+    serves ``telemetry`` (with FUSION_METRICS_TOKEN, or on loopback only: see Telemetry)."""
     if not token:
         raise ValueError("the action server needs FUSION_ACTION_TOKEN")
     executor = ActionExecutor()
@@ -70,7 +70,8 @@ def _token_middleware(token: str):  # type: ignore[no-untyped-def]
         given = request.headers.get("Authorization")
         if not given:
             return web.json_response({"error": "missing action server token"}, status=401)
-        if not hmac.compare_digest(given.encode(), expected):
+        # bytes compared in constant time; undecodable ones come back as they were sent
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected):
             return web.json_response({"error": "wrong action server token"}, status=403)
         return await handler(request)
 

@@ -167,7 +167,7 @@ def action_server_app(settings: Settings) -> web.Application:
     figures = Operations(database, services.clock).figures
     app = create_action_app(
         build_actions(services), settings.action_token, note_conversation(registry, attention),
-        Telemetry("actions", figures, settings.metrics_token),
+        Telemetry("actions", figures, settings.metrics_token, host=settings.host),
     )  # fmt: skip
 
     async def close_database(_: web.Application) -> AsyncIterator[None]:

@@ -74,7 +74,9 @@ def create_app(
     without it those two answer 503 and erasures wait in their queue."""
     db = database or Database.from_url(settings.database_url)
     clock = clock or SystemClock()
-    telemetry = Telemetry("engagement", Operations(db, clock).figures, settings.metrics_token)
+    telemetry = Telemetry(
+        "engagement", Operations(db, clock).figures, settings.metrics_token, host=settings.host
+    )
     app = web.Application(
         middlewares=[telemetry.middleware, static_headers, error_middleware, auth_middleware],
         client_max_size=MAX_BODY_BYTES,

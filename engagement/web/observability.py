@@ -8,6 +8,7 @@ in one test process never mix their figures."""
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import logging
 import re
@@ -43,11 +44,15 @@ class Telemetry:
     from the database at each scrape (``figures``), the same on every instance."""
 
     def __init__(
-        self, service: str, figures: FiguresSource | None = None, token: str | None = None
-    ) -> None:
+        self, service: str, figures: FiguresSource | None = None, token: str | None = None,
+        *, host: str = "127.0.0.1",
+    ) -> None:  # fmt: skip
+        """``host``: the address the service listens on. Without ``token``, ``/metrics``
+        answers only when that is loopback (nothing but this machine can ask)."""
         self.registry = CollectorRegistry(auto_describe=True)
         self._service = service
         self._token = token
+        self._loopback_only = is_loopback(host)
         self.latency = Histogram(
             "fusion_http_request_duration_seconds",
             "Time to answer an HTTP request, by route and status",
@@ -92,7 +97,13 @@ class Telemetry:
             REQUEST_ID.reset(reset)
 
     async def metrics(self, request: web.Request) -> web.Response:
-        """``GET /metrics``; with FUSION_METRICS_TOKEN set, only with it as a bearer token."""
+        """``GET /metrics``; with FUSION_METRICS_TOKEN set, only with it as a bearer token;
+        without it, only on a service that listens on loopback alone (the figures are the
+        business's: customers, points, coupons)."""
+        if self._token is None and not self._loopback_only:
+            return web.json_response({"error": "set FUSION_METRICS_TOKEN: /metrics shows "
+                                      "business figures and this service listens beyond "
+                                      "loopback"}, status=403)  # fmt: skip
         if self._token is not None and not _bearer_matches(request, self._token):
             return web.json_response({"error": "the metrics token is missing or wrong"}, status=401)
         if self._source is not None:
@@ -106,8 +117,20 @@ class Telemetry:
         )
 
 
+def is_loopback(host: str) -> bool:
+    """127.0.0.1, ::1, localhost: a listening address only this machine reaches."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def _bearer_matches(request: web.Request, token: str) -> bool:
-    given = request.headers.get("Authorization", "").encode()
+    """Compares bytes in constant time: undecodable header bytes, which aiohttp hands on as
+    surrogates, are turned back into those bytes rather than failing."""
+    given = request.headers.get("Authorization", "").encode("utf-8", "surrogateescape")
     return hmac.compare_digest(given, f"Bearer {token}".encode())
 
 

@@ -57,8 +57,9 @@ DOCUMENT: dict[str, Any] = {
         "/api/openapi.json": {"get": _op("this document")},
         "/metrics": {
             "get": _op(
-                "figures in the Prometheus text format (with FUSION_METRICS_TOKEN: as bearer)",
-                errors=("401",),
+                "figures in the Prometheus text format (with FUSION_METRICS_TOKEN: as bearer; "
+                "without it, 403 unless the service listens on loopback only)",
+                errors=("401", "403"),
             )
         },
         "/api/v1/events": {
