@@ -45,6 +45,7 @@ from engagement.web.keys import (
     DASHBOARD,
     DATABASE,
     HANDOFFS,
+    LINK_VISITS,
     NUDGES,
     PRIVACY,
     REFERRALS,
@@ -55,6 +56,7 @@ from engagement.web.keys import (
     SIGN_IN,
     TELEMETRY,
 )
+from engagement.web.limits import SlidingWindow
 from engagement.web.observability import Telemetry
 from engagement.web.openapi import openapi
 from engagement.web.pages import add_page_routes, static_headers
@@ -83,6 +85,7 @@ def create_app(
     )
     app[TELEMETRY] = telemetry
     app[SIGN_IN] = SignInGuard(attempts=settings.sign_in_attempts)
+    app[LINK_VISITS] = SlidingWindow()
     rules = RulesBook(db, clock)
     app[SETTINGS] = settings
     app[DATABASE] = db

@@ -24,6 +24,7 @@ from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
 from engagement.storage.database import Database
+from engagement.web.limits import SlidingWindow
 from engagement.web.observability import Telemetry
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -47,3 +48,4 @@ AUDIT = web.AppKey("audit", AuditLog)
 DASHBOARD = web.AppKey("dashboard", Dashboard)
 TELEMETRY = web.AppKey("telemetry", Telemetry)
 SIGN_IN: web.AppKey[Any] = web.AppKey("sign_in")  # engagement.web.auth.SignInGuard
+LINK_VISITS = web.AppKey("link_visits", SlidingWindow)  # /r/<code> per client address

@@ -527,6 +527,8 @@ def _with_common_answers(document: dict[str, Any]) -> dict[str, Any]:
                 answers.setdefault("413", _ERROR)
             if path.startswith("/api/v1/") or path == "/health":
                 answers["503"] = _retry_later("the database cannot be reached")
+            if path == "/r/{code}":
+                answers["429"] = _retry_later("too many links opened from this address")
     return document
 
 

@@ -8,16 +8,26 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from aiohttp import web
 
 from engagement.referrals import REFERRAL
-from engagement.web.auth import Role, audit, caller, requires
+from engagement.web.auth import Role, audit, caller, client_address, requires
 from engagement.web.community import MAX_INTEGER
-from engagement.web.keys import CONVERSATIONS, CUSTOMER_VIEW, HANDOFFS, PRIVACY, REFERRALS, SETTINGS
+from engagement.web.keys import (
+    CONVERSATIONS,
+    CUSTOMER_VIEW,
+    HANDOFFS,
+    LINK_VISITS,
+    PRIVACY,
+    REFERRALS,
+    SETTINGS,
+)
 
 REFERRAL_PARAMETER = "fusion_ref"
 
 
 async def follow_link(request: web.Request) -> web.StreamResponse:
     """A customer's personal link: counts the visit, then leads to the shop (with the
-    referral code, which the shop hands back in the friend's purchase event)."""
+    referral code, which the shop hands back in the friend's purchase event). A client
+    that opens links faster than ``engagement.web.limits`` allows gets 429."""
+    request.app[LINK_VISITS].take(client_address(request))
     code = await request.app[REFERRALS].visit(request.match_info["code"])
     if code is None:
         raise web.HTTPNotFound(reason="unknown link")

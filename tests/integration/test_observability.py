@@ -4,17 +4,22 @@ masked."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 
+import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.composition import action_server_app
+from engagement.referrals import REFERRAL
 from engagement.settings import Settings
 from engagement.web.app import create_app
-from engagement.web.keys import RULES_BOOK
+from engagement.web.keys import LINK_VISITS, REFERRALS, RULES_BOOK
+from engagement.web.limits import SlidingWindow
 from engagement.web.observability import REQUEST_ID, JsonLines, MaskSecrets
 from tests.builders import action_call
 from tests.integration.rewards_fixtures import RULES
@@ -155,3 +160,99 @@ async def test_behind_a_trusted_proxy_the_limit_counts_per_client_not_per_proxy(
         assert (await client.get("/api/v1/me", headers=locked)).status == 429, (
             "without a trusted proxy the header changes nothing: the peer is locked out"
         )
+
+
+async def raw(
+    client: TestClient, method: str, path: str, *headers: bytes, body: bytes = b""
+) -> tuple[int, str]:
+    """One request written byte for byte (HTTP clients refuse to send undecodable headers)."""
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    lines = [f"{method} {path} HTTP/1.1".encode(), b"Host: tests", b"Connection: close",
+             f"Content-Length: {len(body)}".encode(), *headers]  # fmt: skip
+    writer.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    head, _, content = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), content.decode(errors="replace")
+
+
+async def test_a_bearer_token_that_is_not_ascii_gets_401_not_a_server_error(
+    settings: Settings, migrated_url: str
+) -> None:
+    async with TestClient(TestServer(create_app(settings))) as client:
+        for header in (b"Authorization: Bearer \xff\xfe", "Authorization: Bearer é".encode()):
+            status, body = await raw(client, "GET", "/api/v1/me", header)
+            assert status == 401 and "printable ASCII" in body, (header, status, body)
+        right = f"Authorization: Bearer {settings.admin_token}".encode()
+        assert (await raw(client, "GET", "/api/v1/me", right))[0] == 200
+    metered = settings.replace(metrics_token="metrics-token-0123456789")
+    async with TestClient(TestServer(create_app(metered))) as client:
+        assert (await raw(client, "GET", "/metrics", b"Authorization: Bearer \xff\xfe"))[0] == 401
+    async with TestClient(TestServer(action_server_app(settings))) as client:
+        status, _ = await raw(client, "POST", "/webhook", b"Authorization: Bearer \xff\xfe",
+                              b"Content-Type: application/json", body=b"{}")  # fmt: skip
+        assert status == 403, "a wrong action token, not a crash"
+
+
+async def test_metrics_need_a_token_unless_the_service_listens_on_loopback_only(
+    settings: Settings, migrated_url: str
+) -> None:
+    """The figures are the business's (customers, points, coupons): without
+    FUSION_METRICS_TOKEN they are served only where nothing but this machine can ask."""
+    exposed = settings.replace(host="0.0.0.0")
+    for app in (create_app(exposed), action_server_app(exposed)):
+        async with TestClient(TestServer(app)) as client:
+            refused = await client.get("/metrics")
+            assert refused.status == 403
+            assert "FUSION_METRICS_TOKEN" in (await refused.json())["error"]
+            assert (await client.get("/health")).status == 200
+    token = "metrics-token-0123456789"
+    guarded = exposed.replace(metrics_token=token)
+    for app in (create_app(guarded), action_server_app(guarded)):
+        async with TestClient(TestServer(app)) as client:
+            assert (await client.get("/metrics")).status == 401
+            right = await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+            assert right.status == 200
+    for host in ("127.0.0.1", "::1", "localhost"):
+        for app in (create_app(settings.replace(host=host)),
+                    action_server_app(settings.replace(host=host))):  # fmt: skip
+            async with TestClient(TestServer(app)) as client:
+                assert (await client.get("/metrics")).status == 200, host
+
+
+async def test_personal_links_are_limited_per_client_address(
+    settings: Settings, migrated_url: str
+) -> None:
+    """/r/<code> counts a visit (and pays a share link's owner): one client may open a few
+    a minute, each client counted apart behind the trusted proxy, known codes or not."""
+    now = [0.0]
+    app = create_app(settings.replace(trusted_proxies=("127.0.0.1", "::1")))
+    app[LINK_VISITS] = SlidingWindow(requests=3, window_s=60, clock=lambda: now[0])
+    code = await app[REFERRALS].code_for("sharer", REFERRAL)
+    async with TestClient(TestServer(app)) as client:
+        guesser = {"X-Forwarded-For": "203.0.113.7"}
+        for path in (f"/r/{code.code}", "/r/NOPE1", "/r/NOPE2"):
+            answer = await client.get(path, headers=guesser, allow_redirects=False)
+            assert answer.status in (302, 404)
+        refused = await client.get(f"/r/{code.code}", headers=guesser, allow_redirects=False)
+        assert refused.status == 429 and refused.headers["Retry-After"] == "61"
+        other = await client.get(f"/r/{code.code}", headers={"X-Forwarded-For": "198.51.100.4"},
+                                 allow_redirects=False)  # fmt: skip
+        assert other.status == 302, "another client is not held back"
+        now[0] = 30.0
+        later = await client.get(f"/r/{code.code}", headers=guesser, allow_redirects=False)
+        assert (later.status, later.headers["Retry-After"]) == (429, "31")
+        now[0] = 61.0
+        assert (await client.get(f"/r/{code.code}", headers=guesser,
+                                 allow_redirects=False)).status == 302  # fmt: skip
+    assert (await app[REFERRALS].code_for("sharer", REFERRAL)).visits == 3
+
+
+def test_ipv6_clients_count_per_64_block() -> None:
+    window = SlidingWindow(requests=2, window_s=60, clock=lambda: 0.0)
+    window.take("2001:db8:1:2::1")
+    window.take("2001:db8:1:2:ffff::9")
+    with pytest.raises(web.HTTPTooManyRequests):
+        window.take("2001:db8:1:2::abcd")
+    window.take("2001:db8:1:3::1")  # another subscriber
