@@ -56,7 +56,7 @@ from engagement.services.expiry import ExpiryService
 from engagement.services.handoffs import HandoffService
 from engagement.services.identity import IdentityService
 from engagement.services.operations import Operations
-from engagement.services.privacy import PrivacyService
+from engagement.services.privacy import PrivacyService, Pseudonyms
 from engagement.services.referrals import ReferralService
 from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
@@ -102,8 +102,11 @@ class AssistantServices:
     clock: Clock
 
     @classmethod
-    def on(cls, database: Database, clock: Clock, links_url: str) -> AssistantServices:
-        """``links_url``: the public address of the engagement service, for personal links."""
+    def on(
+        cls, database: Database, clock: Clock, links_url: str, server_secret: str | None = None
+    ) -> AssistantServices:
+        """``links_url``: the public address of the engagement service, for personal links;
+        ``server_secret`` keys the audit log's names of erased customers (random if None)."""
         rules = RulesBook(database, clock)
         rewards = RewardsService(database, clock, rules)
         return cls(
@@ -115,7 +118,7 @@ class AssistantServices:
             referrals=ReferralService(database, clock, rewards, links_url),
             community=CommunityService(database, clock),
             handoffs=HandoffService(database, clock),
-            privacy=PrivacyService(database, clock),
+            privacy=PrivacyService(database, clock, Pseudonyms.keyed(server_secret)),
             clock=clock,
         )
 
@@ -161,7 +164,9 @@ def action_server_app(settings: Settings) -> web.Application:
     if not settings.action_token:
         raise SystemExit("FUSION_ACTION_TOKEN must be set for the action server")
     database = Database.from_url(settings.database_url)
-    services = AssistantServices.on(database, SystemClock(), settings.links_url)
+    services = AssistantServices.on(
+        database, SystemClock(), settings.links_url, settings.server_secret
+    )
     registry = ChannelRegistry(database, services.clock)
     attention = AttentionService(database, services.clock, services.rewards)
     figures = Operations(database, services.clock).figures

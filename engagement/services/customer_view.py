@@ -8,11 +8,19 @@ import sqlalchemy as sa
 
 from engagement.fusion import fusion_score
 from engagement.ports import Clock
+from engagement.storage import personal
 from engagement.storage import tables as t
 from engagement.storage.database import Database
 from engagement.storage.rewards import SqlRewards
 
 PAGE = 100
+# the export's name for a table where it differs from the table's (other tables: their name)
+EXPORT_NAMES = {
+    "customers": "profile", "ledger_entries": "ledger", "customer_badges": "badges",
+    "idea_votes": "votes", "fusion_entries": "fusion_moves",
+    "customer_aliases": "linked_conversations", "deliveries": "nudges",
+    "conversation_channels": "channels",
+}  # fmt: skip
 
 
 class UnknownCustomer(LookupError):
@@ -67,44 +75,20 @@ class CustomerView:
             return await self._rows(conn, t.coupons, customer_id, t.coupons.c.created_at)
 
     async def export(self, customer_id: str) -> dict[str, Any]:
-        """Everything the engagement service keeps about a customer (GDPR access)."""
-        tables = {
-            "events": (t.events, t.events.c.occurred_at),
-            "orders": (t.orders, t.orders.c.placed_at),
-            "ledger": (t.ledger_entries, t.ledger_entries.c.id),
-            "badges": (t.customer_badges, t.customer_badges.c.earned_at),
-            "coupons": (t.coupons, t.coupons.c.created_at),
-            "contributions": (t.contributions, t.contributions.c.created_at),
-            "votes": (t.idea_votes, t.idea_votes.c.created_at),
-            "decisions": (t.decisions, t.decisions.c.id),
-            "stage_changes": (t.stage_changes, t.stage_changes.c.changed_at),
-            "fusion_moves": (t.fusion_entries, t.fusion_entries.c.occurred_at),
-            "linked_conversations": (t.customer_aliases, t.customer_aliases.c.linked_at),
-            "personal_codes": (t.personal_codes, t.personal_codes.c.created_at),
-            "handoffs": (t.handoffs, t.handoffs.c.requested_at),
-            "nudges": (t.deliveries, t.deliveries.c.created_at),
-            "channels": (t.conversation_channels, t.conversation_channels.c.last_seen_at),
-        }
+        """Everything the engagement service keeps about a customer (GDPR access): every row
+        that names them or one of their conversations, whatever the table (found from the
+        schema, engagement/storage/personal.py), and ``conversations``, those conversations'
+        ids (the conversation side keeps their history)."""
         async with self._db.connect() as conn:
             await self._known(conn, customer_id)
-            profile = (
-                await conn.execute(sa.select(t.customers).where(t.customers.c.id == customer_id))
-            ).one()
-            export: dict[str, Any] = {"profile": {k: _json(v) for k, v in profile._mapping.items()}}
-            for name, (table, order) in tables.items():
-                rows = await conn.execute(
-                    sa.select(table).where(table.c.customer_id == customer_id).order_by(order)
-                )
-                export[name] = [{k: _json(v) for k, v in row._mapping.items()} for row in rows]
-            referrals = await conn.execute(
-                sa.select(t.referrals).where(
-                    (t.referrals.c.referrer_id == customer_id)
-                    | (t.referrals.c.friend_id == customer_id)
-                )
-            )
-            export["referrals"] = [
-                {k: _json(v) for k, v in row._mapping.items()} for row in referrals
-            ]
+            conversations = await personal.conversations_of(conn, customer_id)
+            found = await personal.rows_of(conn, customer_id, conversations)
+        export: dict[str, Any] = {
+            EXPORT_NAMES.get(name, name): [{k: _json(v) for k, v in row.items()} for row in rows]
+            for name, rows in found.items()
+        }
+        (export["profile"],) = export["profile"]
+        export["conversations"] = sorted(conversations)
         return export
 
     async def decisions(self, customer_id: str) -> list[dict[str, Any]]:

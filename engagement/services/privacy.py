@@ -1,8 +1,16 @@
 """Erasure (DESIGN §7): a customer's engagement data at once, then their conversations'
-history in the tracker store once the turn that asked for it has been saved."""
+history in the tracker store once the turn that asked for it has been saved.
+
+What is erased is found from the schema (engagement/storage/personal.py): every row that
+names the customer or one of their conversations. The audit log keeps what staff did, with
+the customer's id (and their conversations') rewritten to a keyed pseudonym."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,6 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from engagement.ports import Clock, Conversations
+from engagement.services.audit import pseudonymise
+from engagement.storage import personal
 from engagement.storage import tables as t
 from engagement.storage.database import Database
 
@@ -17,18 +27,38 @@ from engagement.storage.database import Database
 # write the history back.
 TRACKER_GRACE = timedelta(seconds=5)
 
-# Tables keyed by customer, children before parents.
-_CUSTOMER_TABLES = (
-    t.idea_votes, t.decisions, t.rule_usage, t.fusion_entries, t.coupons, t.customer_badges,
-    t.ledger_entries, t.stage_changes, t.contributions, t.link_codes, t.personal_codes,
-    t.customer_aliases, t.handoffs, t.deliveries, t.conversation_channels, t.events,
-)  # fmt: skip
+log = logging.getLogger(__name__)
+
+
+class Pseudonyms:
+    """What the audit log calls an erased customer: ``hmac:`` and 32 hex digits of the
+    HMAC-SHA256 of their id under the server's secret (FUSION_SERVER_SECRET). The same id
+    always gets the same name, so entries about one person still read together; without
+    the secret, no list of candidate ids leads back to it (an unsalted hash would)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    @classmethod
+    def keyed(cls, server_secret: str | None) -> Pseudonyms:
+        """With no secret configured (the tests), a random key for this object's life: the
+        names then differ from those of another process or of the next start."""
+        if server_secret:
+            return cls(server_secret.encode())
+        log.warning("FUSION_SERVER_SECRET is not set: erased customers are named in the "
+                    "audit log with a key of this process only")  # fmt: skip
+        return cls(secrets.token_bytes(32))
+
+    def of(self, identifier: str) -> str:
+        mac = hmac.new(self._key, b"erased-id:" + identifier.encode(), hashlib.sha256)
+        return f"hmac:{mac.hexdigest()[:32]}"
 
 
 @dataclass(frozen=True)
 class Erased:
     customer_id: str
     conversations: tuple[str, ...]
+    pseudonym: str  # how the audit log names them from now on
 
 
 @dataclass(frozen=True)
@@ -41,28 +71,26 @@ class TrackerErasure:
 
 
 class PrivacyService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, pseudonyms: Pseudonyms) -> None:
         self._db = db
         self._clock = clock
+        self._pseudonyms = pseudonyms
 
     async def erase_customer(self, customer_id: str, sender_id: str | None = None) -> Erased:
-        """Deletes everything kept about the customer in one transaction and queues the
-        erasure of the conversations that spoke for them (``sender_id`` included)."""
+        """Deletes every row that names the customer or one of their conversations in one
+        transaction, renames them in the audit log, and queues the erasure of those
+        conversations' histories (``sender_id`` included)."""
         now = self._clock.now()
         async with self._db.begin() as conn:
-            senders = {customer_id, *([sender_id] if sender_id else [])}
-            senders |= set(
-                await conn.scalars(
-                    sa.select(t.customer_aliases.c.sender_id).where(
-                        t.customer_aliases.c.customer_id == customer_id
-                    )
-                )
-            )
-            await self._delete_customer_rows(conn, customer_id)
+            senders = await personal.conversations_of(conn, customer_id)
+            senders |= {sender_id} if sender_id else set()
+            await self._withdraw_votes(conn, customer_id)
+            await personal.delete_rows(conn, customer_id, senders)
+            await pseudonymise(conn, {i: self._pseudonyms.of(i) for i in {customer_id, *senders}})
             for sender in sorted(senders):
                 await conn.execute(sa.delete(t.erasures).where(t.erasures.c.sender_id == sender))
                 await conn.execute(sa.insert(t.erasures).values(sender_id=sender, requested_at=now))
-        return Erased(customer_id, tuple(sorted(senders)))
+        return Erased(customer_id, tuple(sorted(senders)), self._pseudonyms.of(customer_id))
 
     async def erase_conversations(self, conversations: Conversations) -> TrackerErasure:
         """The scheduler's job: erases queued conversation histories past the grace delay;
@@ -81,11 +109,9 @@ class PrivacyService:
             pending = await conn.scalar(sa.select(sa.func.count()).select_from(t.erasures))
         return TrackerErasure(erased, int(pending or 0))
 
-    async def _delete_customer_rows(self, conn: AsyncConnection, customer_id: str) -> None:
-        # Votes for this customer's ideas, by anyone, go with the ideas.
-        ideas = sa.select(t.contributions.c.id).where(t.contributions.c.customer_id == customer_id)
-        await conn.execute(sa.delete(t.idea_votes).where(t.idea_votes.c.idea_id.in_(ideas)))
-        # Their votes for others' ideas stop counting.
+    async def _withdraw_votes(self, conn: AsyncConnection, customer_id: str) -> None:
+        """Their votes for others' ideas stop counting (the votes for their own ideas go
+        with the ideas, whoever cast them)."""
         voted = list(
             await conn.scalars(
                 sa.select(t.idea_votes.c.idea_id).where(t.idea_votes.c.customer_id == customer_id)
@@ -97,19 +123,3 @@ class PrivacyService:
                 .where(t.contributions.c.id.in_(voted))
                 .values(votes=t.contributions.c.votes - 1)
             )
-        orders = sa.select(t.orders.c.id).where(t.orders.c.customer_id == customer_id)
-        await conn.execute(sa.delete(t.order_items).where(t.order_items.c.order_id.in_(orders)))
-        await conn.execute(
-            sa.delete(t.referrals).where(
-                (t.referrals.c.friend_id == customer_id)
-                | (t.referrals.c.referrer_id == customer_id)
-            )
-        )
-        await conn.execute(sa.delete(t.ledger_entries).where(
-            (t.ledger_entries.c.customer_id == customer_id)
-            & t.ledger_entries.c.reverses_entry_id.is_not(None)
-        ))  # fmt: skip
-        for table in _CUSTOMER_TABLES:
-            await conn.execute(sa.delete(table).where(table.c.customer_id == customer_id))
-        await conn.execute(sa.delete(t.orders).where(t.orders.c.customer_id == customer_id))
-        await conn.execute(sa.delete(t.customers).where(t.customers.c.id == customer_id))

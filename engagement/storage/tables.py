@@ -46,10 +46,13 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
 
 metadata = sa.MetaData()
 
+# A column that keeps a customer's id is named customer_id, a conversation's (Rasa's sender
+# id) sender_id; under any other name it says so with info={"personal": "customer"} (or
+# "conversation"): erasure and export find them all (engagement/storage/personal.py).
 customers = sa.Table(
     "customers",
     metadata,
-    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("id", sa.String(128), primary_key=True, info={"personal": "customer"}),
     sa.Column("name", sa.String(200), nullable=True),
     sa.Column("language", sa.String(2), nullable=True),
     sa.Column("timezone", sa.String(64), nullable=True),
@@ -308,8 +311,8 @@ personal_codes = sa.Table(
 referrals = sa.Table(
     "referrals",
     metadata,
-    sa.Column("friend_id", sa.String(128), primary_key=True),
-    sa.Column("referrer_id", sa.String(128), nullable=False),
+    sa.Column("friend_id", sa.String(128), primary_key=True, info={"personal": "customer"}),
+    sa.Column("referrer_id", sa.String(128), nullable=False, info={"personal": "customer"}),
     sa.Column("code", sa.String(32), nullable=False),
     sa.Column("purchase_event_id", sa.String(128), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),

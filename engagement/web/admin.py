@@ -35,10 +35,7 @@ async def get_export(request: web.Request) -> web.Response:
     export = await request.app[CUSTOMER_VIEW].export(request.match_info["id"])
     conversations = request.app.get(CONVERSATIONS)
     if conversations is not None:
-        senders = {export["profile"]["id"]}
-        linked = (*export["channels"], *export["linked_conversations"])
-        senders |= {row["sender_id"] for row in linked}
-        export["conversation_events"] = await conversations.history(sorted(senders))
+        export["conversation_events"] = await conversations.history(export["conversations"])
     return web.json_response(export)
 
 

@@ -22,7 +22,7 @@ from engagement.services.expiry import ExpiryService
 from engagement.services.handoffs import HandoffService
 from engagement.services.nudging import Dispatching, NudgeService
 from engagement.services.operations import Operations
-from engagement.services.privacy import PrivacyService
+from engagement.services.privacy import PrivacyService, Pseudonyms
 from engagement.services.referrals import ReferralService
 from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
@@ -98,7 +98,7 @@ def create_app(
     app[BRAND] = BrandView(db, clock)
     app[REFERRALS] = ReferralService(db, clock, rewards, settings.links_url)
     app[HANDOFFS] = HandoffService(db, clock)
-    privacy = PrivacyService(db, clock)
+    privacy = PrivacyService(db, clock, Pseudonyms.keyed(settings.server_secret))
     app[PRIVACY] = privacy
     expiry = ExpiryService(db, clock, rules)
     jobs: dict[str, tuple[Job, int]] = {"expire_points": (expiry.run, settings.expiry_interval_s)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
@@ -65,9 +64,9 @@ async def erase_customer(request: web.Request) -> web.Response:
     customer_id = request.match_info["id"]
     await request.app[CUSTOMER_VIEW].summary(customer_id)  # 404 when unknown
     erased = await request.app[PRIVACY].erase_customer(customer_id)
-    # the log keeps proof of the erasure, not the identifier it erased
-    digest = hashlib.sha256(customer_id.encode()).hexdigest()[:16]
-    await audit(request, "customer.erase", f"sha256:{digest}")
+    # the log keeps proof of the erasure, under the keyed pseudonym every earlier entry
+    # about them now carries, not the identifier it erased
+    await audit(request, "customer.erase", erased.pseudonym)
     return web.json_response(
         {"customer_id": erased.customer_id, "conversations_queued": list(erased.conversations)}
     )

@@ -13,7 +13,7 @@ from bot.composition import DEFAULT_RULES
 from bot.conversations import RasaConversations
 from engagement.ports import SystemClock
 from engagement.referrals import REFERRAL, SHARE
-from engagement.services.privacy import PrivacyService
+from engagement.services.privacy import PrivacyService, Pseudonyms
 from engagement.settings import Settings
 from engagement.storage.database import Database
 from engagement.web.app import create_app
@@ -141,12 +141,13 @@ async def test_erasure_deletes_the_conversation_history_from_rasas_tracker_store
         tracker = DialogueStateTracker.from_events(sender, [UserUttered(f"hello from {sender}")])
         await store.save(tracker)
     clock = SystemClock()
-    privacy = PrivacyService(database, clock)
+    pseudonyms = Pseudonyms.keyed(None)
+    privacy = PrivacyService(database, clock, pseudonyms)
     await privacy.erase_customer("leaving")
     rasa = RasaConversations(["http://127.0.0.1:9"], None, f"sqlite+aiosqlite:///{tracker_db}")
     early = await privacy.erase_conversations(rasa)
     assert (early.conversations, early.pending) == (0, 1), "the asking turn is saved first"
-    later = PrivacyService(database, _Later(clock))
+    later = PrivacyService(database, _Later(clock), pseudonyms)
     done = await later.erase_conversations(rasa)
     assert done.pending == 0 and done.conversations >= 1
     assert await store.retrieve("leaving") is None
