@@ -31,7 +31,7 @@ from engagement.settings import Settings, SettingsError
 from engagement.storage.database import Database
 from engagement.storage.migrate import upgrade
 from engagement.web.app import create_app
-from engagement.web.observability import configure_logging
+from engagement.web.observability import RouteAccessLog, configure_logging
 
 
 def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
@@ -98,12 +98,12 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
             web.run_app(
                 create_app(settings, conversations=RasaConversations.from_settings(settings)),
                 host=settings.host, port=settings.engagement_port,
-                print=None,
+                print=None, access_log_class=RouteAccessLog,
             )  # fmt: skip
         case "actions":
             web.run_app(
                 action_server_app(settings), host=settings.host, port=settings.action_port,
-                print=None,
+                print=None, access_log_class=RouteAccessLog,
             )  # fmt: skip
         case "rasa":
             model = args.model or model_path(PROJECT_DIR, MODELS_DIR)

@@ -27,6 +27,7 @@ from engagement.services.handoffs import HandoffClosed, UnknownHandoff
 from engagement.services.rules_book import NoRulesPublished, UnknownVersion
 from engagement.storage.database import is_unavailable
 from engagement.web.auth import Forbidden, TooManyAttempts, Unauthenticated
+from engagement.web.observability import route_of
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +79,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return web.json_response({"error": str(exc)}, status=STATUS[type(exc)])
     except Exception as exc:
         if is_unavailable(exc):
-            log.warning("database unavailable on %s %s: %r", request.method, request.path, exc)
+            log.warning("database unavailable on %s %s: %r", request.method, route_of(request), exc)
             return web.json_response(
                 {"error": "the database is unavailable, try again shortly"}, status=503,
                 headers={"Retry-After": "5"},
             )  # fmt: skip
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, route_of(request))
         return web.json_response({"error": "internal error"}, status=500)

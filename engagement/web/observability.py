@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
@@ -89,8 +90,7 @@ class Telemetry:
             exc.headers[REQUEST_ID_HEADER] = request_id
             raise
         finally:
-            resource = request.match_info.route.resource
-            route = resource.canonical if resource is not None else "unmatched"
+            route = route_of(request)
             self.latency.labels(self._service, request.method, route, str(status)).observe(
                 time.perf_counter() - started
             )
@@ -115,6 +115,32 @@ class Telemetry:
         return web.Response(
             body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )
+
+
+def route_of(request: web.BaseRequest) -> str:
+    """The pattern of the route that answered (``/api/v1/customers/{id}``), ``unmatched``
+    when none did: what logs and metrics name, never the path, whose segments may be a
+    customer's id, a conversation's or a personal link's code."""
+    match_info = getattr(request, "match_info", None)  # None before routing
+    resource = match_info.route.resource if match_info is not None else None
+    return resource.canonical if resource is not None else "unmatched"
+
+
+class RouteAccessLog(AbstractAccessLogger):
+    """aiohttp's access log (``web.run_app(..., access_log_class=RouteAccessLog)``) with the
+    route's pattern in place of the request line, which kept ids in clear (``GET
+    /api/v1/customers/lea``) and query strings; no Referer either (a console page's address).
+    The line carries the request's id, as the handler's own lines do."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        reset = REQUEST_ID.set(response.headers.get(REQUEST_ID_HEADER, "-"))
+        try:
+            self.logger.info(
+                '%s "%s %s" %s %s %.1fms', request.remote, request.method, route_of(request),
+                response.status, response.body_length, time * 1000,
+            )  # fmt: skip
+        finally:
+            REQUEST_ID.reset(reset)
 
 
 def is_loopback(host: str) -> bool:

@@ -8,6 +8,7 @@ import asyncio
 import io
 import json
 import logging
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -20,7 +21,7 @@ from engagement.settings import Settings
 from engagement.web.app import create_app
 from engagement.web.keys import LINK_VISITS, REFERRALS, RULES_BOOK
 from engagement.web.limits import SlidingWindow
-from engagement.web.observability import REQUEST_ID, JsonLines, MaskSecrets
+from engagement.web.observability import REQUEST_ID, JsonLines, MaskSecrets, RouteAccessLog
 from tests.builders import action_call
 from tests.integration.rewards_fixtures import RULES
 from tests.integration.test_commerce_api import event, post_signed
@@ -256,3 +257,50 @@ def test_ipv6_clients_count_per_64_block() -> None:
     with pytest.raises(web.HTTPTooManyRequests):
         window.take("2001:db8:1:2::abcd")
     window.take("2001:db8:1:3::1")  # another subscriber
+
+
+async def test_the_access_log_names_the_route_never_a_customer_id_of_the_path(
+    settings: Settings, migrated_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(settings)
+    await app[RULES_BOOK].publish(RULES, "tests")
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    written = io.StringIO()
+    as_json = logging.StreamHandler(written)
+    as_json.setFormatter(JsonLines())
+    logging.getLogger("aiohttp.access").addHandler(as_json)
+    server = TestServer(app)
+    await server.start_server(access_log_class=RouteAccessLog)  # as bot/cli.py serves it
+    try:
+        async with TestClient(server) as client:
+            client.settings = settings
+            assert (await post_signed(client, event("e-1"))).status == 201  # customer c-42
+            admin = {"Authorization": f"Bearer {settings.admin_token}"}
+            answer = await client.get("/api/v1/customers/c-42", headers=admin)
+            assert answer.status == 200
+            assert (await client.get("/api/v1/customers/c-42/export?again=c-42")).status == 401
+            assert (await client.get("/nothing/here/c-42")).status == 404
+    finally:
+        logging.getLogger("aiohttp.access").removeHandler(as_json)
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert len(lines) == 4
+    assert '"GET /api/v1/customers/{id}" 200' in lines[1]
+    assert '"GET /api/v1/customers/{id}/export" 401' in lines[2]
+    assert '"GET unmatched" 404' in lines[3]
+    assert not any("c-42" in line for line in lines)
+    # each line carries its request's id, as the handler's own lines do
+    ids = [json.loads(line)["request_id"] for line in written.getvalue().splitlines()]
+    assert ids[1] == answer.headers["X-Request-Id"]
+
+
+def test_the_served_applications_log_their_routes_not_their_paths(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import bot.cli
+
+    served: list[dict[str, Any]] = []
+    monkeypatch.setattr(bot.cli.web, "run_app", lambda app, **options: served.append(options))
+    monkeypatch.setattr(bot.cli, "configure_logging", lambda *args: None)
+    env = {"FUSION_DATA_DIR": str(tmp_path), "FUSION_ACTION_TOKEN": "action-token-0123456789"}
+    assert bot.cli.main(["serve"], env) == 0 and bot.cli.main(["actions"], env) == 0
+    assert [options["access_log_class"] for options in served] == [RouteAccessLog] * 2
