@@ -8,12 +8,18 @@ ideas (some approved, a few left waiting in the moderation queue); three finishe
 campaigns show sent, answered and held-out customers, and who bought afterwards. Events
 carry the time they happened, so the weekly charts spread them out. Ids start with
 ``demo-``; running it again adds nothing.
+
+It may run on a database that holds real customers: it only ever writes for the ids it
+made (``demo-0001``…). Its campaigns' deliveries and the purchases after them are drawn
+among those ids only, and their audience says so (``customer_id`` starts with ``demo-``),
+so a campaign paused and resumed from the console would not reach anyone else either.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -36,7 +42,10 @@ PRODUCTS = (("PULL-01", "Pull en laine", 59.0), ("BONNET-02", "Bonnet", 19.0),
             ("CHAUSS-05", "Chaussettes", 9.5))  # fmt: skip
 REVIEWS = ("Très belle qualité, je recommande.", "Taille un peu grand mais très doux.",
            "Livraison rapide, produit conforme.", "Lovely wool, warm and soft.")  # fmt: skip
+DEMO_PREFIX = "demo-"
+DEMO_CUSTOMER = re.compile(r"demo-(\d+)")  # the demo's own customers: demo-0001…
 CONSENTING = {"field": "consent", "op": "eq", "value": True}
+DEMO_ONLY = {"field": "customer_id", "op": "starts_with", "value": DEMO_PREFIX}
 IDEAS = ("Un rayon de laine en vrac", "Des ateliers tricot en boutique",
          "A repair service for old jumpers")  # fmt: skip
 
@@ -77,7 +86,7 @@ async def seed(
     summary = DemoSummary()
     plans: list[tuple[datetime, str, dict]] = []
     for number in range(customers):
-        who = f"demo-{number:04d}"
+        who = f"{DEMO_PREFIX}{number:04d}"
         # more customers join as the weeks go by (the brand grows)
         joined = start + (end - start) * (chance.random() ** 0.7)
         plans.append((joined, "purchase", {"customer": who, "n": 0}))
@@ -133,7 +142,7 @@ async def _contribute(
     status, _ = await contributions.submit(Submission(
         id=contribution_id, customer_id=who, kind=kind, occurred_at=at, title=text[:40],
         body=text, rating=chance.choice((4, 5, 5, 3)) if kind == "review" else None,
-        order_id=f"demo-{who[-4:]}-0" if kind == "review" else None,
+        order_id=f"demo-{_number_of(who)}-0" if kind == "review" else None,
         language="fr", channel="socketio",
     ))  # fmt: skip
     decided = at + timedelta(days=1 + moderate * 3)
@@ -152,7 +161,10 @@ async def _campaigns(
     async with db.connect() as conn:
         if await conn.scalar(sa.select(sa.func.count()).where(c.id.like("demo-%"))):
             return 0
-        known = [row.id for row in await conn.execute(sa.select(t.customers.c.id))]
+        # the demo's customers, never the others the database may hold
+        ids = sa.select(t.customers.c.id).where(t.customers.c.id.startswith(DEMO_PREFIX))
+        known = [i for i in await conn.scalars(ids.order_by(t.customers.c.id))
+                 if DEMO_CUSTOMER.fullmatch(i)]  # fmt: skip
     shapes = (("demo-come-back", "Come back for winter", 5, 0.22, 0.09),
               ("demo-review", "Tell us what you think", 3, 0.30, 0.05),
               ("demo-club", "Join the knitting club", 1, 0.12, 0.08))  # fmt: skip
@@ -164,7 +176,7 @@ async def _campaigns(
             spec = {"name": name, "class": "marketing", "holdout_percent": 20,
                     "messages": {"fr": f"{name} !", "en": f"{name}!"},
                     "schedule": {"once": sent_at.isoformat()},
-                    "audience": {"all": [CONSENTING]}}  # fmt: skip
+                    "audience": {"all": [DEMO_ONLY, CONSENTING]}}  # fmt: skip
             await conn.execute(sa.insert(t.campaigns).values(
                 id=campaign_id, name=name, spec=spec, status="done", created_by="marketer",
                 created_at=sent_at - timedelta(days=2), updated_at=sent_at,
@@ -204,13 +216,22 @@ async def _campaigns(
     return deliveries
 
 
+def _number_of(who: str) -> str:
+    """``0001`` of ``demo-0001``; any other id is not the demo's to write for."""
+    found = DEMO_CUSTOMER.fullmatch(who)
+    if found is None:
+        raise ValueError(f"not a demo customer: {who!r}")
+    return found.group(1)
+
+
 def _name(who: str) -> str:
-    return FIRST_NAMES[int(who[-4:]) % len(FIRST_NAMES)]
+    return FIRST_NAMES[int(_number_of(who)) % len(FIRST_NAMES)]
 
 
 async def _purchase(rewards: RewardsService, who: str, suffix: str, at: datetime) -> None:
-    sku, label, price = PRODUCTS[(int(who[-4:]) + len(suffix)) % len(PRODUCTS)]
-    order = {"id": f"demo-{who[-4:]}-{suffix}", "total": price, "currency": "EUR",
+    number = _number_of(who)
+    sku, label, price = PRODUCTS[(int(number) + len(suffix)) % len(PRODUCTS)]
+    order = {"id": f"demo-{number}-{suffix}", "total": price, "currency": "EUR",
              "items": [{"sku": sku, "name": label, "quantity": 1, "price": price}]}
     buyer = {"id": who, "name": _name(who), "language": "fr"}
     body = {"id": f"demo-buy-{order['id']}", "type": "purchase", "occurred_at": at.isoformat(),

@@ -35,7 +35,10 @@ class CustomerSnapshot:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-NUMBER, CHOICE, FLAG, SET, TEXT = "number", "choice", "flag", "set", "text"
+NUMBER, CHOICE, FLAG, SET, TEXT, PREFIX = "number", "choice", "flag", "set", "text", "prefix"
+# a cohort by the start of its ids (the demo's "demo-", a shop's test accounts): the value
+# ends with one of these, so it names a group, never one customer
+PREFIX_ENDS = "-_:."
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "stage": (CHOICE, STAGES),
     "fusion": (NUMBER, ()),
@@ -46,6 +49,7 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "channel": (TEXT, ()),
     "consent": (FLAG, ()),
     "club_member": (FLAG, ()),
+    "customer_id": (PREFIX, ()),
 }
 OPERATORS: dict[str, tuple[str, ...]] = {
     NUMBER: ("eq", "ne", "gt", "gte", "lt", "lte"),
@@ -53,6 +57,7 @@ OPERATORS: dict[str, tuple[str, ...]] = {
     TEXT: ("eq", "ne", "in", "not_in"),
     FLAG: ("eq",),
     SET: ("contains", "not_contains"),
+    PREFIX: ("starts_with",),
 }
 
 
@@ -115,8 +120,10 @@ def _condition(data: dict[str, Any], path: str) -> Condition:
             raise InvalidField(f"{path}.value", "must be a number")
         if kind == FLAG and not isinstance(item, bool):
             raise InvalidField(f"{path}.value", "must be true or false")
-        if kind in (CHOICE, TEXT, SET) and not isinstance(item, str):
+        if kind in (CHOICE, TEXT, SET, PREFIX) and not isinstance(item, str):
             raise InvalidField(f"{path}.value", "must be a string")
+        if kind == PREFIX and not (item and item[-1] in PREFIX_ENDS):
+            raise InvalidField(f"{path}.value", f"a prefix ending with one of {PREFIX_ENDS}")
         if choices and item not in choices:
             raise InvalidField(f"{path}.value", f"one of {', '.join(choices)}")
     return Condition(name, op, tuple(value) if isinstance(value, list) else value)
@@ -128,6 +135,7 @@ _TESTS: dict[str, Callable[[Any, Any], bool]] = {
     "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b,
     "in": lambda a, b: a in b, "not_in": lambda a, b: a not in b,
     "contains": lambda a, b: b in a, "not_contains": lambda a, b: b not in a,
+    "starts_with": lambda a, b: a.startswith(b),
 }  # fmt: skip
 
 
@@ -145,6 +153,8 @@ def matches(node: Node, customer: CustomerSnapshot) -> bool:
 def _value(customer: CustomerSnapshot, name: str) -> Any:
     if name == "consent":
         return customer.opted_in
+    if name == "customer_id":
+        return customer.id
     return getattr(customer, name)
 
 

@@ -63,6 +63,18 @@ def test_an_audience_combines_conditions_with_all_and_any() -> None:
     assert matches(audience, never_bought), "never bought counts as long ago"
 
 
+def test_an_audience_may_be_a_cohort_of_ids_never_one_customer() -> None:
+    demo = parse_audience({"field": "customer_id", "op": "starts_with", "value": "demo-"})
+    assert matches(demo, CustomerSnapshot(id="demo-0001"))
+    assert not matches(demo, CustomerSnapshot(id="lea"))
+    for one in ("lea", "demo", ""):
+        with pytest.raises(InvalidField) as raised:
+            parse_audience({"field": "customer_id", "op": "starts_with", "value": one})
+        assert raised.value.field == "audience.value"
+    with pytest.raises(InvalidField):
+        parse_audience({"field": "customer_id", "op": "eq", "value": "lea"})
+
+
 @pytest.mark.parametrize(
     ("audience", "field"),
     [({"field": "age", "op": "eq", "value": 3}, "audience.field"),
