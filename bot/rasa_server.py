@@ -3,6 +3,8 @@
 - Authentication is a JWT in the ``Authorization`` header (``bot.rasa_api``), signed with
   FUSION_RASA_TOKEN, which this launcher hands to Rasa itself so that the secret never
   appears on a command line; Rasa's query-string token (``--auth-token``) is not used.
+  The token is checked by ``bot.rasa_api.claims`` in place of sanic-jwt's check: HS256
+  only, ``exp`` required and at most a few minutes ahead, 401 for anything else.
 - The endpoints that load, replace, delete, train or test a model answer 403: a crafted
   model runs code when Rasa loads it (CVE-2024-49375), and the model is ours to deploy.
 """
@@ -14,7 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.rasa_api import ALGORITHM
+from bot.rasa_api import ALGORITHM, claims, token_claims
 
 # (method, path prefix) refused on the Rasa server
 REFUSED = (("PUT", "/model"), ("DELETE", "/model"), ("POST", "/model/train"),
@@ -47,6 +49,39 @@ def hardened(create_app: Callable[..., Any]) -> Callable[..., Any]:
     return create
 
 
+def strict_authentication() -> type:
+    """sanic-jwt's ``Authentication`` (which Rasa's ``requires_auth`` asks) with our check.
+
+    sanic-jwt verified the signature but took a token without ``exp`` or one valid until
+    2100, and let ``alg: none`` or undecodable bytes escape as a 500. Here a request is
+    authenticated when ``bot.rasa_api.claims`` accepts its ``Authorization`` header; a token
+    it refuses is a ``DecodeError``, which sanic-jwt's own endpoints answer with 401 too."""
+    from jwt.exceptions import DecodeError
+    from sanic_jwt import Authentication
+
+    class StrictAuthentication(Authentication):  # type: ignore[misc]
+        async def is_authenticated(self, request: Any) -> bool:
+            return self._claims(request) is not None
+
+        async def extract_payload(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+            return self._claims(request) or {}
+
+        async def _decode(self, token: Any, *args: Any, **kwargs: Any) -> Any:
+            found = token_claims(token, self.config.secret()) if isinstance(token, str) else None
+            if found is None:
+                raise DecodeError("Auth required.")
+            return found
+
+        def _get_token_from_headers(self, request: Any, refresh_token: Any) -> Any:
+            header = request.headers.get(self.config.authorization_header())
+            return None if header is None else str(header).removeprefix("Bearer ")
+
+        def _claims(self, request: Any) -> dict[str, Any] | None:
+            return claims(request.headers.get("Authorization"), self.config.secret())
+
+    return StrictAuthentication
+
+
 def validating_once(remote_action: type) -> Callable[..., bool]:
     """A ``RemoteAction._validate_action_result`` that checks Rasa's response schema once.
 
@@ -74,6 +109,16 @@ def validating_once(remote_action: type) -> Callable[..., bool]:
     return validate
 
 
+def strict_jwt(initialize: Any) -> Callable[..., Any]:
+    """sanic-jwt's ``Initialize``, as Rasa's ``create_app`` calls it, with our check."""
+    authentication = strict_authentication()
+
+    def initialize_strictly(*args: Any, **kwargs: Any) -> Any:
+        return initialize(*args, **{**kwargs, "authentication_class": authentication})
+
+    return initialize_strictly
+
+
 def main(argv: list[str]) -> None:
     import rasa.server
     from rasa.__main__ import main as rasa_main
@@ -83,6 +128,7 @@ def main(argv: list[str]) -> None:
     if not secret:
         raise SystemExit("FUSION_RASA_TOKEN must be set: Rasa's HTTP API needs it")
     rasa.server.create_app = hardened(rasa.server.create_app)
+    rasa.server.Initialize = strict_jwt(rasa.server.Initialize)
     RemoteAction._validate_action_result = validating_once(RemoteAction)  # type: ignore[method-assign]
     sys.argv = ["rasa", *argv, "--jwt-secret", secret, "--jwt-method", ALGORITHM]
     rasa_main()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import jwt
 import pytest
 import requests
 import socketio
@@ -191,6 +192,18 @@ def test_the_apis_need_their_tokens(fusion: Fusion) -> None:
     assert requests.get(f"{fusion.rasa}/status", params=query, timeout=10).status_code == 401
     forged = bearer("another-secret-0123456789")
     assert requests.get(f"{fusion.rasa}/status", headers=forged, timeout=10).status_code == 401
+    # signed with the right secret but without exp, or until 2100; alg none; undecodable
+    # bytes: 401 (sanic-jwt alone took the first two and answered 500 to the others)
+    secret, admin = TEST_TOKENS["FUSION_RASA_TOKEN"], {"user": {"username": "x", "role": "admin"}}
+    for header in (
+        f"Bearer {jwt.encode(admin, secret)}",
+        f"Bearer {jwt.encode({**admin, 'exp': 4102444800}, secret)}",
+        f"Bearer {jwt.encode({**admin, 'exp': int(time.time()) + 60}, None, 'none')}",
+        b"Bearer \xff\xfe",
+    ):
+        refused = requests.get(f"{fusion.rasa}/status", headers={"Authorization": header},
+                               timeout=10)  # fmt: skip
+        assert refused.status_code == 401, (header, refused.status_code)
     status = requests.get(f"{fusion.rasa}/status", headers=rasa_auth(), timeout=10)
     assert status.status_code == 200
     # the model is ours to deploy: replacing, deleting or training one through the API is off
