@@ -29,12 +29,18 @@ from bot.supervisor import Service, supervise
 from bot.training import ensure_model, model_path
 from engagement.settings import Settings, SettingsError
 from engagement.storage.database import Database
-from engagement.storage.migrate import upgrade
+from engagement.storage.migrate import owner_only, upgrade
 from engagement.web.app import create_app
 from engagement.web.observability import RouteAccessLog, configure_logging
 
+OWNER_ONLY_UMASK = 0o077
+
 
 def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
+    # Every file this process and the ones it starts (the supervisor's three services, Rasa
+    # through execve) create is its owner's only: databases, Rasa's tracker, rendered
+    # configs, secrets. Set once here; child processes inherit it.
+    os.umask(OWNER_ONLY_UMASK)
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="migrate, train if needed, start the three services")
@@ -133,6 +139,7 @@ def migrate(settings: Settings) -> None:
     print(f"database up to date: {redacted(settings.database_url)}")
     if ensure_tracker_database(settings.tracker_db_url):
         print(f"created Rasa's tracker database: {redacted(settings.tracker_db_url)}")
+    owner_only(settings.tracker_db_url)  # a SQLite file Rasa made before files were 0600
     version = asyncio.run(publish_default_rules_if_none(settings))
     if version is not None:
         print(f"published the default reward rules as version {version}")
