@@ -81,6 +81,8 @@ class Settings:
     actions_url: str | None = None  # FUSION_ACTION_URL
     # the messaging channels that are on: {"telegram": {"TOKEN": …, "SECRET": …}, …}
     messaging: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
+    # never leaves the servers: keyed pseudonyms of erased customers, anonymous session ids
+    server_secret: str | None = None
 
     @property
     def action_url(self) -> str:
@@ -109,6 +111,7 @@ class Settings:
         tokens = (
             self.rasa_token, self.admin_token, self.action_token, self.shop_secret,
             self.community_manager_token, self.marketer_token, self.metrics_token,
+            self.server_secret,
         )  # fmt: skip
         passwords = (_password_of(url) for url in (self.database_url, self.tracker_db_url,
                                                    self.redis_url or ""))  # fmt: skip
@@ -202,6 +205,7 @@ class Settings:
             metrics_token=reader.secret("FUSION_METRICS_TOKEN"),
             messaging=reader.messaging(),
             actions_url=reader.url("FUSION_ACTION_URL", None),
+            server_secret=reader.secret("FUSION_SERVER_SECRET"),
         )
 
 
