@@ -26,7 +26,7 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.chat_access import AccessRefused, ChatAccess
+from bot.chat_access import AccessRefused, ChatAccess, is_unicode
 from bot.rasa_api import is_valid
 from engagement.customer_tokens import CLIENT_KEY, is_web_anonymous_id
 
@@ -80,7 +80,7 @@ class GuardedRestInput(RestInput):
             )
         except AccessRefused as exc:
             raise SanicException(str(exc), status_code=exc.status) from None
-        if not self.access.admit(conversation, req.ip):
+        if not self.access.admit(conversation, self._client(req)):
             raise SanicException("too many messages: wait a minute", status_code=429)
         return conversation
 
@@ -88,6 +88,8 @@ class GuardedRestInput(RestInput):
         text = _json_object(req).get("message")
         if not isinstance(text, str):
             raise SanicException("a message needs a 'message' text", status_code=400)
+        if not is_unicode(text):
+            raise SanicException("the message is not valid Unicode text", status_code=400)
         if len(text) > self.max_message_length:
             raise SanicException(
                 f"messages are limited to {self.max_message_length} characters", status_code=413
@@ -99,7 +101,10 @@ class GuardedRestInput(RestInput):
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         """Only what the server vouches for: the client's metadata is not taken."""
-        return {CLIENT_KEY: self.access.client_tag(request.ip)}
+        return {CLIENT_KEY: self.access.client_tag(self._client(request))}
+
+    def _client(self, request: Request) -> str:
+        return self.access.client(request.ip, request.headers.get("X-Forwarded-For"))
 
 
 class GuardedSocketIOInput(SocketIOInput):
@@ -234,9 +239,10 @@ class GuardedSocketIOInput(SocketIOInput):
                 conversation = await self._bind(sid, access.new_anonymous())
                 await sio.emit("session_confirm", conversation, room=sid, namespace=self.namespace)
             text = data.get("message")
-            if not isinstance(text, str):
+            if not isinstance(text, str) or not is_unicode(text):
                 return
-            address = (sio.get_environ(sid, namespace=self.namespace) or {}).get("REMOTE_ADDR")
+            environ = sio.get_environ(sid, namespace=self.namespace) or {}
+            address = access.client(environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR"))
             error = None
             if len(text) > self.max_message_length:
                 error = {"error": "message_too_long", "max_length": self.max_message_length}

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from engagement.clients import client_address
 from engagement.customer_tokens import (
     InvalidCustomerToken,
     new_web_anonymous_id,
@@ -65,6 +66,7 @@ class ChatAccess:
     server_secret: str
     per_conversation: SlidingLimit
     per_client: SlidingLimit
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any] | None) -> ChatAccess:
@@ -76,7 +78,11 @@ class ChatAccess:
             customer_token_secret=str(options.get("customer_token_secret") or "") or None,
             server_secret=server_secret,
             per_conversation=SlidingLimit(_positive(options, "messages_per_minute", 30)),
-            per_client=SlidingLimit(_positive(options, "messages_per_minute_per_client", 120)),
+            per_client=SlidingLimit(_positive(options, "messages_per_minute_per_client", 600)),
+            trusted_proxies=tuple(
+                part.strip() for part in str(options.get("trusted_proxies") or "").split(",")
+                if part.strip()
+            ),
         )
 
     def customer_of_token(self, token: object) -> str:
@@ -101,10 +107,16 @@ class ChatAccess:
             raise AccessRefused("a message needs a 'sender' or a customer token", 400)
         if len(sender) > MAX_SENDER_LENGTH:
             raise AccessRefused(f"'sender' is longer than {MAX_SENDER_LENGTH}", 400)
+        if not is_unicode(sender):
+            raise AccessRefused("'sender' is not valid Unicode text", 400)
         return rest_anonymous_id(self.server_secret, sender)
 
     def new_anonymous(self) -> str:
         return new_web_anonymous_id(self.server_secret)
+
+    def client(self, peer: str | None, forwarded_for: str | None) -> str:
+        """The client's address, behind our own load balancers (FUSION_TRUSTED_PROXIES)."""
+        return client_address(peer, forwarded_for, self.trusted_proxies)
 
     def client_tag(self, address: str | None) -> str:
         digest = hmac.new(self.server_secret.encode(), b"client:" + (address or "").encode(),
@@ -116,6 +128,15 @@ class ChatAccess:
         return self.per_client.allow(self.client_tag(address)) and self.per_conversation.allow(
             conversation
         )
+
+
+def is_unicode(text: str) -> bool:
+    """False for text with lone surrogates (JSON's "\\ud800"), which no database stores."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _positive(options: Mapping[str, Any], name: str, default: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -45,6 +46,7 @@ from actions.problems import ActionReportProblem, ValidateProblemForm
 from actions.referrals import ActionReferFriend, ActionShareBrand
 from actions.session import ActionSessionStart
 from bot.action_server import create_action_app
+from engagement.customer_tokens import customer_of_conversation
 from engagement.ports import Clock, SystemClock
 from engagement.services.account import AccountService
 from engagement.services.attention import AttentionService
@@ -69,6 +71,10 @@ MODELS_DIR = PROJECT_DIR / "models"
 DEFAULT_RULES = PROJECT_DIR / "rewards" / "rules.yml"
 PLACEHOLDER = re.compile(r"\$\{(FUSION_[A-Z_]+)\}")
 GENERATED_SECRETS = ("FUSION_RASA_TOKEN", "FUSION_ADMIN_TOKEN", "FUSION_ACTION_TOKEN")
+# Secrets that must outlive one run (the shop signs with them, pseudonyms stay stable): when
+# unset, generated once and kept in <data dir>/secrets.env, readable by its owner only.
+KEPT_SECRETS = ("FUSION_SHOP_SECRET", "FUSION_CUSTOMER_TOKEN_SECRET", "FUSION_SERVER_SECRET")
+KEPT_SECRETS_FILE = "secrets.env"
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
@@ -84,6 +90,33 @@ def with_generated_secrets(env: Mapping[str, str]) -> tuple[dict[str, str], list
             completed[name] = secrets.token_urlsafe(32)
             generated.append(name)
     return completed, generated
+
+
+def with_kept_secrets(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment with each unset kept secret read from, or first written to, the data
+    folder's ``secrets.env``: ``make run`` and ``python -m bot customer-token`` then agree."""
+    completed = dict(env)
+    missing = [name for name in KEPT_SECRETS if not completed.get(name, "").strip()]
+    if not missing:
+        return completed
+    data_dir = Path(completed.get("FUSION_DATA_DIR", "").strip() or PROJECT_DIR / "var")
+    path = data_dir / KEPT_SECRETS_FILE
+    kept: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            name, sep, value = line.partition("=")
+            if sep and name.strip() in KEPT_SECRETS and value.strip():
+                kept[name.strip()] = value.strip()
+    if any(name not in kept for name in missing):
+        for name in KEPT_SECRETS:
+            kept.setdefault(name, secrets.token_urlsafe(32))
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write("".join(f"{name}={value}\n" for name, value in kept.items()))
+    for name in missing:
+        completed[name] = kept[name]
+    return completed
 
 
 @dataclass(frozen=True)
@@ -194,7 +227,12 @@ def note_conversation(
         sender, channel = tracker.get("sender_id"), tracker.get("latest_input_channel")
         if not sender:
             return
-        customer = str((tracker.get("slots") or {}).get("customer_id") or sender)
+        linked = (tracker.get("slots") or {}).get("customer_id")
+        customer = customer_of_conversation(
+            str(sender), str(linked) if linked else None, str(channel) if channel else None
+        )
+        if customer is None:  # anonymous: nobody to nudge or to learn the hours of
+            return
         if channel:
             await registry.seen(str(sender), customer, str(channel))
         wrote_at = customer_message_time(tracker.get("events") or [])
@@ -296,6 +334,14 @@ def rasa_config_values(settings: Settings) -> dict[str, str]:
         "FUSION_MAX_MESSAGE_LENGTH": str(settings.max_message_length),
         "FUSION_RASA_TOKEN": settings.rasa_token or "",
         "FUSION_ENGAGEMENT_URL": settings.engagement_url,
+        "FUSION_CUSTOMER_TOKEN_SECRET": settings.customer_token_secret or "",
+        "FUSION_SERVER_SECRET": settings.server_secret or "",
+        "FUSION_CHAT_ORIGINS": ",".join(settings.socket_origins),
+        "FUSION_CHAT_MESSAGES_PER_MINUTE": str(settings.chat_messages_per_minute),
+        "FUSION_CHAT_MESSAGES_PER_MINUTE_PER_CLIENT": str(
+            settings.chat_messages_per_minute_per_client
+        ),
+        "FUSION_TRUSTED_PROXIES": ",".join(settings.trusted_proxies),
     }
 
 

@@ -59,6 +59,8 @@ def verify_customer_token(secret: str, token: object, now: datetime) -> str:
     """The customer id the token proves, or ``InvalidCustomerToken`` saying why not."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidCustomerToken("no customer token, or not a text of at most 2048 characters")
+    if not token.isascii():
+        raise InvalidCustomerToken("a customer token is ASCII (base64url and dots)")
     try:
         claims = jwt.decode(
             token,

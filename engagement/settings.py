@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LANGUAGES = ("fr", "en")
@@ -81,8 +81,15 @@ class Settings:
     actions_url: str | None = None  # FUSION_ACTION_URL
     # the messaging channels that are on: {"telegram": {"TOKEN": …, "SECRET": …}, …}
     messaging: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
+    # signs the customer tokens the shop mints (FUSION_CUSTOMER_TOKEN_SECRET, shared with it)
+    customer_token_secret: str | None = None
     # never leaves the servers: keyed pseudonyms of erased customers, anonymous session ids
     server_secret: str | None = None
+    # the shops' sites allowed to open the chat's socket.io connection (FUSION_CHAT_ORIGINS)
+    chat_origins: tuple[str, ...] = ()
+    # what one Rasa server takes from a conversation, and from one client address, a minute
+    chat_messages_per_minute: int = 30
+    chat_messages_per_minute_per_client: int = 600
 
     @property
     def action_url(self) -> str:
@@ -111,7 +118,7 @@ class Settings:
         tokens = (
             self.rasa_token, self.admin_token, self.action_token, self.shop_secret,
             self.community_manager_token, self.marketer_token, self.metrics_token,
-            self.server_secret,
+            self.customer_token_secret, self.server_secret,
         )  # fmt: skip
         passwords = (_password_of(url) for url in (self.database_url, self.tracker_db_url,
                                                    self.redis_url or ""))  # fmt: skip
@@ -141,6 +148,17 @@ class Settings:
     def chat_rasa_url(self) -> str:
         """Where the chat page's socket.io client connects."""
         return (self.public_rasa_url or self.rasa_url).rstrip("/")
+
+    @property
+    def socket_origins(self) -> tuple[str, ...]:
+        """The web origins that may open the chat's socket.io connection: the chat page's own
+        (this service, as seen from outside) and the shops' sites of FUSION_CHAT_ORIGINS."""
+        parts = urlsplit(self.links_url)
+        own = [f"{parts.scheme}://{parts.netloc}".lower()]
+        if parts.hostname in ("127.0.0.1", "localhost"):
+            port = f":{parts.port}" if parts.port else ""
+            own = [f"{parts.scheme}://{host}{port}" for host in ("127.0.0.1", "localhost")]
+        return tuple(dict.fromkeys((*own, *self.chat_origins)))
 
     @property
     def role_tokens(self) -> dict[str, str]:
@@ -205,7 +223,15 @@ class Settings:
             metrics_token=reader.secret("FUSION_METRICS_TOKEN"),
             messaging=reader.messaging(),
             actions_url=reader.url("FUSION_ACTION_URL", None),
+            customer_token_secret=reader.secret("FUSION_CUSTOMER_TOKEN_SECRET"),
             server_secret=reader.secret("FUSION_SERVER_SECRET"),
+            chat_origins=reader.origins("FUSION_CHAT_ORIGINS"),
+            chat_messages_per_minute=reader.integer(
+                "FUSION_CHAT_MESSAGES_PER_MINUTE", 30, low=1
+            ),
+            chat_messages_per_minute_per_client=reader.integer(
+                "FUSION_CHAT_MESSAGES_PER_MINUTE_PER_CLIENT", 600, low=1
+            ),
         )
 
 
@@ -309,6 +335,16 @@ class _Reader:
                 raise SettingsError(f"{name}: {person} or their token appears twice")
             staff[token] = (person, role)
         return staff
+
+    def origins(self, name: str) -> tuple[str, ...]:
+        """Comma-separated web origins (``https://shop.example.com``: scheme, host, port)."""
+        parts = self._items(name)
+        for part in parts:
+            if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", part):
+                raise SettingsError(
+                    f"{name} must list origins such as https://shop.example.com, got {part!r}"
+                )
+        return tuple(part.lower() for part in parts)
 
     def addresses(self, name: str) -> tuple[str, ...]:
         """A comma-separated list of IP addresses, possibly empty."""

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from bot.composition import MODELS_DIR, PROJECT_DIR
 from bot.training import ensure_model
+from engagement.customer_tokens import mint_customer_token
 from engagement.settings import Settings
 from engagement.storage.database import Database
 from engagement.storage.migrate import upgrade
@@ -22,7 +24,22 @@ TEST_TOKENS = {
     "FUSION_ADMIN_TOKEN": "admin-token-for-tests-0123456789",
     "FUSION_ACTION_TOKEN": "action-token-for-tests-0123456789",
     "FUSION_SHOP_SECRET": "shop-secret-for-tests-0123456789",
+    "FUSION_CUSTOMER_TOKEN_SECRET": "customer-token-secret-for-tests-0123456789",
+    "FUSION_SERVER_SECRET": "server-secret-for-tests-0123456789",
 }
+
+
+def customer_token(customer_id: str, minutes: int = 30) -> str:
+    """A customer token as the shop mints them, for the test secret."""
+    return mint_customer_token(
+        TEST_TOKENS["FUSION_CUSTOMER_TOKEN_SECRET"], customer_id, datetime.now(timezone.utc),
+        timedelta(minutes=minutes),
+    )  # fmt: skip
+
+
+def as_customer(customer_id: str) -> dict[str, str]:
+    """REST headers that prove ``customer_id`` to Rasa's REST channel."""
+    return {"Authorization": f"Bearer {customer_token(customer_id)}"}
 
 
 @pytest.fixture(scope="session")
