@@ -26,7 +26,7 @@ from bench.rasa_bench import TOKENS, environment, start, stop, wait_ready
 from bot.cli import rasa_command
 from bot.composition import MODELS_DIR, PROJECT_DIR, load_settings
 from bot.training import ensure_model
-from engagement.commerce import sign
+from engagement.shop_signature import shop_headers
 
 CUSTOMERS = 20
 ROUNDS = 3
@@ -58,7 +58,7 @@ async def _seed(
             "order": {"id": order, "total": 42.0, "currency": "EUR",
                       "items": [{"sku": "PULL-1", "name": "Pull", "quantity": 1, "price": 42.0}]},
         }).encode()  # fmt: skip
-        headers = {"X-Fusion-Signature": sign(TOKENS["FUSION_SHOP_SECRET"], body)}
+        headers = shop_headers(TOKENS["FUSION_SHOP_SECRET"], "POST", "/api/v1/events", body)
         async with session.post(f"{url}/api/v1/events", data=body, headers=headers) as answer:
             if answer.status not in (200, 201):
                 raise RuntimeError(f"seeding failed: {answer.status} {await answer.text()}")

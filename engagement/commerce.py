@@ -1,14 +1,16 @@
-"""Commerce events from the shop (DESIGN §10): signature check and validation, pure."""
+"""Commerce events from the shop (DESIGN §10): parsing and validation, pure. The requests'
+signature is ``engagement.shop_signature``."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
+import operator
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,10 +19,11 @@ from engagement.settings import LANGUAGES
 COMMERCE_EVENT_TYPES = ("purchase", "shipment", "delivery", "cancellation", "refund")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-
-class InvalidSignature(Exception):
-    """The body is not signed with the shop secret."""
+# How deeply a shop's body may nest arrays and objects (an event nests 4 levels deep).
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_A_BRACKET = re.compile(rb"[^\[\]{}]+")
+_DEPTH_STEPS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")  # opening 2, closing 0
 
 
 class MalformedBody(ValueError):
@@ -81,22 +84,41 @@ class CommerceEvent:
         }
 
 
-def sign(secret: str, body: bytes) -> str:
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def json_depth(body: bytes) -> int:
+    """How deeply ``body`` nests arrays and objects, counted without parsing it (so without
+    recursion): brackets inside strings are skipped, the others summed as +1/-1."""
+    brackets = _NOT_A_BRACKET.sub(b"", _JSON_STRING.sub(b"", body))
+    steps = brackets.translate(_DEPTH_STEPS)
+    # after i + 1 brackets, 2 × opened − (i + 1) = opened − closed: the depth there
+    return max(map(operator.sub, accumulate(steps), range(1, len(steps) + 1)), default=0)
 
 
-def verify_signature(secret: str, body: bytes, signature: str | None) -> None:
-    if not signature or not hmac.compare_digest(sign(secret, body), signature.strip().lower()):
-        raise InvalidSignature("missing or wrong X-Fusion-Signature")
-
-
-def parse_commerce_event(body: bytes) -> CommerceEvent:
+def load_json_object(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> dict[str, Any]:
+    """The body (UTF-8) as a JSON object; ``MalformedBody`` (400) for anything else, a body
+    nested deeper than ``max_depth`` included: refused before ``json.loads`` could recurse."""
+    if json_depth(body) > max_depth:
+        raise MalformedBody(f"the body nests arrays or objects deeper than {max_depth} levels")
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise MalformedBody("the body is not UTF-8") from None
+    except (ValueError, RecursionError):
         raise MalformedBody("the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise MalformedBody("the body must be a JSON object")
+    return data
+
+
+def canonical_digest(data: Any) -> str:
+    """SHA-256 of ``data`` as canonical JSON (sorted keys, no spaces): the same for two
+    bodies that differ only in layout or key order."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def parse_commerce_event(body: bytes | dict[str, Any]) -> CommerceEvent:
+    """A commerce event from the shop's raw body, or from that body already loaded."""
+    data = body if isinstance(body, dict) else load_json_object(body)
     _no_unknown(data, {"id", "type", "occurred_at", "customer", "order", "referral_code"}, "")
     customer = _object(data, "customer")
     _no_unknown(customer, {"id", "name", "language", "timezone"}, "customer.")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engagement.commerce import CommerceEvent, Order
+from engagement.commerce import CommerceEvent, Order, canonical_digest
 
 ORDER_STATUS = {
     "purchase": "placed",
@@ -21,6 +21,10 @@ ORDER_STATUS = {
 # What counts as a contribution on the ladder (DESIGN §2): approved reviews and ideas,
 # converted referrals, shares.
 CONTRIBUTION_TYPES = ("review_approved", "idea_approved", "referral_converted", "share")
+
+
+class EventConflict(Exception):
+    """A known event id came again with another body: refused, nothing is written."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class IncomingEvent:
     customer_language: str | None = None
     customer_timezone: str | None = None
     referral_code: str | None = None
+    # the shop's body in canonical JSON, hashed: a replay must bring the same one
+    body_sha256: str | None = None
 
     @classmethod
     def from_commerce(cls, event: CommerceEvent, payload: dict[str, Any]) -> IncomingEvent:
@@ -55,6 +61,7 @@ class IncomingEvent:
             customer_language=event.customer.language,
             customer_timezone=event.customer.timezone,
             referral_code=event.referral_code if event.type == "purchase" else None,
+            body_sha256=canonical_digest(payload),
         )
 
 

@@ -1,4 +1,6 @@
-"""Coupon validation and redemption for checkout; redemption is race-safe."""
+"""Coupon validation and redemption for checkout; redemption is race-safe. A coupon is
+looked up by its code and its customer: another customer's coupon is not found, exactly as a
+code that does not exist, so checkout requests cannot tell whether a code exists."""
 
 from __future__ import annotations
 
@@ -17,22 +19,30 @@ class CouponService:
         self._db = db
         self._clock = clock
 
-    async def validate(self, code: str, basket: Decimal) -> tuple[Coupon, Decimal]:
+    async def validate(
+        self, code: str, customer_id: str, basket: Decimal
+    ) -> tuple[Coupon, Decimal]:
         async with self._db.connect() as conn:
-            coupon = await _load(conn, code)
+            coupon = await _load(conn, code, customer_id)
         coupon.check_usable(basket, self._clock.now())
         return coupon, coupon.discount_on(basket)
 
-    async def redeem(self, code: str, basket: Decimal, order_id: str) -> tuple[Coupon, Decimal]:
+    async def redeem(
+        self, code: str, customer_id: str, basket: Decimal, order_id: str
+    ) -> tuple[Coupon, Decimal]:
         """Exactly one of concurrent redemptions of a code wins; the others get
         ``CouponAlreadyRedeemed``: the conditional update, not a prior read, decides."""
         now = self._clock.now()
         async with self._db.begin() as conn:
-            coupon = await _load(conn, code)
+            coupon = await _load(conn, code, customer_id)
             coupon.check_usable(basket, now)
             result = await conn.execute(
                 sa.update(coupons)
-                .where(coupons.c.code == code, coupons.c.redeemed_at.is_(None))
+                .where(
+                    coupons.c.code == code,
+                    coupons.c.customer_id == customer_id,
+                    coupons.c.redeemed_at.is_(None),
+                )
                 .values(redeemed_at=now, redeemed_order_id=order_id)
             )
             if result.rowcount != 1:
@@ -40,8 +50,9 @@ class CouponService:
         return coupon, coupon.discount_on(basket)
 
 
-async def _load(conn, code: str) -> Coupon:  # type: ignore[no-untyped-def]
-    row = (await conn.execute(sa.select(coupons).where(coupons.c.code == code))).first()
+async def _load(conn, code: str, customer_id: str) -> Coupon:  # type: ignore[no-untyped-def]
+    query = sa.select(coupons).where(coupons.c.code == code, coupons.c.customer_id == customer_id)
+    row = (await conn.execute(query)).first()
     if row is None:
         raise CouponNotFound(f"no coupon {code}")
     return Coupon(

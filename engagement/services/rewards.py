@@ -17,12 +17,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from engagement.commerce import canonical_digest
 from engagement.ladder import LadderCriteria, stage_change, stage_of
 from engagement.ports import Clock
 from engagement.referrals import REFERRAL, referral_refusal
 from engagement.rewards import (
     ORDER_STATUS,
     Award,
+    EventConflict,
     EventRecorded,
     IncomingEvent,
     customer_counters,
@@ -60,7 +62,17 @@ class RewardsService:
         now = self._clock.now()
         customers = SqlCustomers(conn)
         store = SqlRewards(conn)
+        if await store.stored_event(event.id) is not None:
+            return await self._replay(conn, event)  # before anything is written
         customer = await customers.ensure(event.customer_id, now)
+        is_new = await store.store_event(
+            event_id=event.id, type=event.type, customer_id=event.customer_id,
+            occurred_at=event.occurred_at, received_at=now, source=event.source,
+            order_id=event.order.id if event.order else None, payload=_stored_payload(event),
+            body_sha256=event.body_sha256,
+        )  # fmt: skip
+        if not is_new:  # a concurrent delivery of the same id stored it first
+            return await self._replay(conn, event)
         await customers.update_profile(
             event.customer_id,
             name=event.customer_name,
@@ -68,14 +80,6 @@ class RewardsService:
             timezone=event.customer_timezone,
             now=now,
         )
-        is_new = await store.store_event(
-            event_id=event.id, type=event.type, customer_id=event.customer_id,
-            occurred_at=event.occurred_at, received_at=now, source=event.source,
-            order_id=event.order.id if event.order else None, payload=_stored_payload(event),
-        )  # fmt: skip
-        if not is_new:
-            balance = await store.balance(event.customer_id)
-            return EventRecorded(event.id, True, (), balance, customer.stage)
         facts = event.facts
         if event.order is not None:
             facts = await self._order_facts(store, event)
@@ -109,6 +113,26 @@ class RewardsService:
             await self._convert_referral(conn, event, counters["purchases"])
         balance = await store.balance(event.customer_id)
         return EventRecorded(event.id, False, tuple(awards), balance, stage)
+
+    async def _replay(self, conn: AsyncConnection, event: IncomingEvent) -> EventRecorded:
+        """An id already stored: with the same body a replay, which changes nothing; with
+        another body (the shop's, compared by hash) ``EventConflict``, raised so the caller's
+        transaction writes nothing either."""
+        store = SqlRewards(conn)
+        stored = await store.stored_event(event.id)
+        assert stored is not None
+        if event.body_sha256 is not None:
+            known = stored.body_sha256
+            if known is None and stored.source == "shop":  # stored before bodies were hashed
+                known = canonical_digest(stored.payload)
+            if known != event.body_sha256:
+                raise EventConflict(
+                    f"event {event.id} was already received with another body: an event id "
+                    "names one event, send a change under a new id"
+                )
+        customer = await SqlCustomers(conn).get(stored.customer_id)
+        balance = await store.balance(stored.customer_id)
+        return EventRecorded(event.id, True, (), balance, customer.stage if customer else "need")
 
     async def _convert_referral(
         self, conn: AsyncConnection, event: IncomingEvent, friend_purchases: int

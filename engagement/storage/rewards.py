@@ -49,6 +49,7 @@ class SqlRewards:
         source: str,
         order_id: str | None,
         payload: Mapping[str, Any],
+        body_sha256: str | None = None,
     ) -> bool:
         """True when the event is new; False for a replay (nothing is written)."""
         result = await self._conn.execute(
@@ -61,9 +62,16 @@ class SqlRewards:
                 source=source,
                 order_id=order_id,
                 payload=dict(payload),
+                body_sha256=body_sha256,
             )
         )
         return bool(result.rowcount == 1)
+
+    async def stored_event(self, event_id: str) -> sa.engine.Row | None:
+        """The stored event of that id (its customer, source, payload and body hash)."""
+        e = t.events.c
+        query = sa.select(e.customer_id, e.source, e.payload, e.body_sha256)
+        return (await self._conn.execute(query.where(e.id == event_id))).first()
 
     async def save_order(
         self,

@@ -91,6 +91,8 @@ events = sa.Table(
     sa.Column("source", sa.String(16), nullable=False),
     sa.Column("order_id", sa.String(128), nullable=True),
     sa.Column("payload", sa.JSON, nullable=False),
+    # SHA-256 of the shop's body in canonical JSON: a known id with another body is refused
+    sa.Column("body_sha256", sa.String(64), nullable=True),
     sa.Index("ix_events_customer_type", "customer_id", "type"),
     sa.Index("ix_events_occurred_at", "occurred_at"),
     # what after_event campaigns scan at every tick (the events received since the last)
@@ -439,4 +441,14 @@ audit_log = sa.Table(
     sa.Column("target", sa.String(200), nullable=False),
     sa.Column("detail", sa.JSON, nullable=False),
     sa.Index("ix_audit_log_at", "at"),
+)
+
+# The shop's signatures already accepted (``Fusion-Signature``'s v1), kept until their t is
+# past the tolerance window: a captured request is refused by every engagement service.
+shop_signatures = sa.Table(
+    "shop_signatures",
+    metadata,
+    sa.Column("v1", sa.String(64), primary_key=True),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_shop_signatures_expires_at", "expires_at"),
 )

@@ -26,6 +26,7 @@ from engagement.services.privacy import PrivacyService, Pseudonyms
 from engagement.services.referrals import ReferralService
 from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
+from engagement.services.shop_signatures import SeenSignatures
 from engagement.settings import Settings
 from engagement.storage.database import Database
 from engagement.web import admin, campaigns, commerce, community, people
@@ -53,6 +54,7 @@ from engagement.web.keys import (
     RULES_BOOK,
     SCHEDULER,
     SETTINGS,
+    SHOP_SIGNATURES,
     SIGN_IN,
     TELEMETRY,
 )
@@ -94,6 +96,7 @@ def create_app(
     app[REWARDS] = rewards
     app[CONTRIBUTIONS] = ContributionService(db, clock, rewards)
     app[COUPONS] = CouponService(db, clock)
+    app[SHOP_SIGNATURES] = SeenSignatures(db, clock)
     app[CUSTOMER_VIEW] = CustomerView(db, clock)
     app[BRAND] = BrandView(db, clock)
     app[REFERRALS] = ReferralService(db, clock, rewards, settings.links_url)

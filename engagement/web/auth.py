@@ -10,8 +10,9 @@ from enum import Enum
 
 from aiohttp import web
 
-from engagement.commerce import InvalidSignature, verify_signature
-from engagement.web.keys import AUDIT, SETTINGS, SIGN_IN
+from engagement import shop_signature
+from engagement.shop_signature import InvalidSignature
+from engagement.web.keys import AUDIT, CLOCK, SETTINGS, SHOP_SIGNATURES, SIGN_IN
 
 WHO = "fusion_who"  # the person behind a personal token, else the role's name
 
@@ -89,16 +90,35 @@ def signed_by_shop(handler: Handler) -> Handler:
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     target = getattr(request.match_info, "handler", handler)
     if getattr(target, "fusion_signed", False):
-        secret = request.app[SETTINGS].shop_secret
-        if not secret:
-            raise web.HTTPServiceUnavailable(reason="FUSION_SHOP_SECRET is not configured")
-        verify_signature(secret, await request.read(), request.headers.get("X-Fusion-Signature"))
+        await check_shop_signature(request)
     roles = getattr(target, "fusion_roles", None)
     if roles is not None:
         role = authenticate(request)
         if role not in roles:
             raise Forbidden(f"the {role.value} role cannot do this")
     return await handler(request)
+
+
+async def check_shop_signature(request: web.Request) -> None:
+    """A shop call's ``Fusion-Signature``: well-formed, made within the time window, right
+    for this method, path (with its query, as sent) and body, and never used before (see
+    ``engagement.shop_signature``). The body is read only once the header looks right."""
+    secret = request.app[SETTINGS].shop_secret
+    if not secret:
+        raise web.HTTPServiceUnavailable(reason="FUSION_SHOP_SECRET is not configured")
+    headers = request.headers.getall(shop_signature.HEADER, [])
+    if not headers and "X-Fusion-Signature" in request.headers:
+        raise InvalidSignature(
+            "X-Fusion-Signature (the body's signature alone) is no longer accepted: send "
+            "Fusion-Signature: t=<unix seconds>,v1=<HMAC-SHA256 of <t>.<METHOD>.<path>.<body>>"
+        )
+    if len(headers) > 1:
+        raise InvalidSignature(f"send one {shop_signature.HEADER} header, not {len(headers)}")
+    signature = shop_signature.parse(headers[0] if headers else None)
+    shop_signature.check_time(signature, request.app[CLOCK].now().timestamp())
+    body = await request.read()
+    shop_signature.check_mac(secret, signature, request.method, request.raw_path, body)
+    await request.app[SHOP_SIGNATURES].claim(signature)
 
 
 def caller(request: web.Request) -> str:

@@ -1,8 +1,8 @@
-"""The shop's endpoints: commerce events, coupon validation and redemption (HMAC-signed)."""
+"""The shop's endpoints: commerce events, coupon validation and redemption, each request
+signed for what it does (``Fusion-Signature``, checked by ``auth.check_shop_signature``)."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +10,7 @@ from aiohttp import web
 
 from engagement.commerce import (
     InvalidField,
-    MalformedBody,
+    load_json_object,
     parse_amount,
     parse_commerce_event,
     parse_identifier,
@@ -22,11 +22,9 @@ from engagement.web.keys import COUPONS, REWARDS
 
 @signed_by_shop
 async def post_event(request: web.Request) -> web.Response:
-    body = await request.read()
-    event = parse_commerce_event(body)
-    recorded = await request.app[REWARDS].record_event(
-        IncomingEvent.from_commerce(event, json.loads(body))
-    )
+    data = load_json_object(await request.read())
+    event = parse_commerce_event(data)
+    recorded = await request.app[REWARDS].record_event(IncomingEvent.from_commerce(event, data))
     awarded = [a for a in recorded.awards if a.outcome == "awarded"]
     return web.json_response(
         {
@@ -44,15 +42,15 @@ async def post_event(request: web.Request) -> web.Response:
 
 @signed_by_shop
 async def validate_coupon(request: web.Request) -> web.Response:
-    code, basket, _ = await _checkout_input(request, needs_order=False)
-    coupon, discount = await request.app[COUPONS].validate(code, basket)
+    code, customer_id, basket, _ = await _checkout_input(request, needs_order=False)
+    coupon, discount = await request.app[COUPONS].validate(code, customer_id, basket)
     return web.json_response(_coupon_answer(coupon.code, coupon.customer_id, discount))
 
 
 @signed_by_shop
 async def redeem_coupon(request: web.Request) -> web.Response:
-    code, basket, order_id = await _checkout_input(request, needs_order=True)
-    coupon, discount = await request.app[COUPONS].redeem(code, basket, order_id)
+    code, customer_id, basket, order_id = await _checkout_input(request, needs_order=True)
+    coupon, discount = await request.app[COUPONS].redeem(code, customer_id, basket, order_id)
     return web.json_response(
         {**_coupon_answer(coupon.code, coupon.customer_id, discount), "redeemed": True}
     )
@@ -62,16 +60,16 @@ def _coupon_answer(code: str, customer_id: str, discount: Decimal) -> dict[str, 
     return {"code": code, "customer_id": customer_id, "discount": str(discount)}
 
 
-async def _checkout_input(request: web.Request, *, needs_order: bool) -> tuple[str, Decimal, str]:
-    try:
-        data = json.loads(await request.read())
-    except ValueError:
-        raise MalformedBody("the body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise MalformedBody("the body must be a JSON object")
+async def _checkout_input(
+    request: web.Request, *, needs_order: bool
+) -> tuple[str, str, Decimal, str]:
+    """The coupon code (in the path), the customer at checkout, the basket and the order.
+    The coupon must be that customer's: the signature covers both the path and the body."""
+    data = load_json_object(await request.read())
+    customer_id = parse_identifier(data.get("customer_id"), "customer_id")
     basket = parse_amount(data.get("basket_total"), "basket_total")
     order_id = parse_identifier(data.get("order_id"), "order_id") if needs_order else ""
     code = request.match_info["code"].strip().upper()
     if not code.isalnum() or len(code) > 32:
         raise InvalidField("code", "is not a coupon code")
-    return code, basket, order_id
+    return code, customer_id, basket, order_id

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from engagement.commerce import InvalidField, InvalidSignature, MalformedBody
+from engagement.commerce import InvalidField, MalformedBody
 from engagement.coupons import (
     BasketTooSmall,
     CouponAlreadyRedeemed,
@@ -15,6 +15,7 @@ from engagement.coupons import (
     CouponNotFound,
 )
 from engagement.ports import ConversationsUnavailable
+from engagement.rewards import EventConflict
 from engagement.rules import RulesFileInvalid
 from engagement.services.campaigns import CampaignStateError, UnknownCampaign
 from engagement.services.contributions import (
@@ -25,6 +26,7 @@ from engagement.services.contributions import (
 from engagement.services.customer_view import UnknownCustomer
 from engagement.services.handoffs import HandoffClosed, UnknownHandoff
 from engagement.services.rules_book import NoRulesPublished, UnknownVersion
+from engagement.shop_signature import InvalidSignature
 from engagement.storage.database import is_unavailable
 from engagement.web.auth import Forbidden, TooManyAttempts, Unauthenticated
 from engagement.web.observability import route_of
@@ -49,6 +51,7 @@ STATUS: dict[type[Exception], int] = {
     ModerationRefused: 409,
     VoteRefused: 409,
     CouponAlreadyRedeemed: 409,
+    EventConflict: 409,
     CouponExpired: 410,
     BasketTooSmall: 422,
     NoRulesPublished: 503,

@@ -22,6 +22,7 @@ from engagement.services.privacy import PrivacyService
 from engagement.services.referrals import ReferralService
 from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
+from engagement.services.shop_signatures import SeenSignatures
 from engagement.settings import Settings
 from engagement.storage.database import Database
 from engagement.web.limits import SlidingWindow
@@ -32,6 +33,7 @@ DATABASE = web.AppKey("database", Database)
 RULES_BOOK = web.AppKey("rules_book", RulesBook)
 REWARDS = web.AppKey("rewards", RewardsService)
 COUPONS = web.AppKey("coupons", CouponService)
+SHOP_SIGNATURES = web.AppKey("shop_signatures", SeenSignatures)
 CUSTOMER_VIEW = web.AppKey("customer_view", CustomerView)
 CONTRIBUTIONS = web.AppKey("contributions", ContributionService)
 SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("scheduler", AsyncIOScheduler)

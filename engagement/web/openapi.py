@@ -64,16 +64,18 @@ DOCUMENT: dict[str, Any] = {
         },
         "/api/v1/events": {
             "post": _op(
-                "record a commerce event (idempotent by id: a replay answers 200)",
+                "record a commerce event (idempotent by id: the same body again answers 200 "
+                "and changes nothing; another body under a known id answers 409)",
                 security=_SIGNED,
                 body="CommerceEvent",
                 ok="201",
-                errors=("400", "401", "422", "503"),
+                errors=("400", "401", "409", "422", "503"),
             )  # fmt: skip
         },
         "/api/v1/coupons/{code}/validate": {
             "post": _op(
-                "check a coupon against a basket",
+                "check a coupon of the customer at checkout against a basket (another "
+                "customer's coupon answers 404, as an unknown code)",
                 security=_SIGNED,
                 params=[_CODE],
                 body="Checkout",
@@ -82,7 +84,8 @@ DOCUMENT: dict[str, Any] = {
         },
         "/api/v1/coupons/{code}/redeem": {
             "post": _op(
-                "use a coupon (exactly one of concurrent redemptions wins; the others 409)",
+                "use a coupon of the customer at checkout (exactly one of concurrent "
+                "redemptions wins, the others 409; another customer's coupon answers 404)",
                 security=_SIGNED,
                 params=[_CODE],
                 body="Checkout",
@@ -356,8 +359,11 @@ DOCUMENT: dict[str, Any] = {
             "shopSignature": {
                 "type": "apiKey",
                 "in": "header",
-                "name": "X-Fusion-Signature",
-                "description": "hex HMAC-SHA256 of the raw body with FUSION_SHOP_SECRET",
+                "name": "Fusion-Signature",
+                "description": "t=<unix seconds>,v1=<hex HMAC-SHA256 with FUSION_SHOP_SECRET "
+                "of the bytes <t>.<METHOD>.<path>.<raw body>>, the path as sent with its "
+                "?query if any. 401 when missing, malformed, wrong, more than 300 s from the "
+                "service's clock, or already used (sign every request anew)",
             },  # fmt: skip
         },
         "schemas": {
@@ -451,8 +457,12 @@ DOCUMENT: dict[str, Any] = {
             },
             "Checkout": {
                 "type": "object",
-                "required": ["basket_total"],
-                "properties": {"basket_total": {"type": "number"}, "order_id": {"type": "string"}},
+                "required": ["customer_id", "basket_total"],
+                "properties": {
+                    "customer_id": {"type": "string"},
+                    "basket_total": {"type": "number"},
+                    "order_id": {"type": "string", "description": "required to redeem"},
+                },
             },  # fmt: skip
             "CommerceEvent": {
                 "type": "object",

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from bot.composition import PROJECT_DIR
-from engagement.commerce import sign
+from engagement.shop_signature import shop_headers
 from tests.conftest import TEST_TOKENS
 from tests.e2e.test_dispatch_faults import Processes, query, up, wait_until
 from tests.stores import Stores, free_port
@@ -56,9 +56,8 @@ def post_purchase(url: str, number: int) -> requests.Response:
         "order": {"id": f"outage-o{number}", "total": 30.0, "currency": "EUR",
                   "items": [{"sku": "TEE", "name": "Tee", "quantity": 1, "price": 30.0}]},
     }).encode()  # fmt: skip
-    signature = sign(TEST_TOKENS["FUSION_SHOP_SECRET"], body)
-    return requests.post(f"{url}/api/v1/events", data=body, timeout=30,
-                         headers={"X-Fusion-Signature": signature})  # fmt: skip
+    headers = shop_headers(TEST_TOKENS["FUSION_SHOP_SECRET"], "POST", "/api/v1/events", body)
+    return requests.post(f"{url}/api/v1/events", data=body, timeout=30, headers=headers)
 
 
 def test_a_database_outage_answers_503_writes_nothing_half_and_heals(service, stores) -> None:  # type: ignore[no-untyped-def]

@@ -25,8 +25,8 @@ import socketio
 
 from bot.composition import PROJECT_DIR
 from bot.rasa_api import bearer
-from engagement.commerce import sign
 from engagement.customer_tokens import mint_customer_token
+from engagement.shop_signature import shop_headers
 from tests.conftest import TEST_TOKENS, as_customer, customer_token
 from tests.stores import free_port
 
@@ -219,10 +219,9 @@ def test_the_apis_need_their_tokens(fusion: Fusion) -> None:
 
 def shop_event(fusion: Fusion, body: dict) -> None:
     raw = json.dumps(body).encode()
-    signature = sign(TEST_TOKENS["FUSION_SHOP_SECRET"], raw)
+    headers = shop_headers(TEST_TOKENS["FUSION_SHOP_SECRET"], "POST", "/api/v1/events", raw)
     response = requests.post(
-        f"{fusion.engagement}/api/v1/events", data=raw,
-        headers={"X-Fusion-Signature": signature}, timeout=10,
+        f"{fusion.engagement}/api/v1/events", data=raw, headers=headers, timeout=10,
     )  # fmt: skip
     assert response.status_code == 201, response.text
 

@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -24,10 +25,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 import requests
+from yarl import URL
 
 from bot.cli import rasa_command
 from bot.composition import PROJECT_DIR, load_settings
-from engagement.commerce import sign
+from engagement.shop_signature import shop_headers
 from tests.conftest import TEST_TOKENS
 from tests.e2e.test_dispatch_faults import Processes, query, up, wait_until
 from tests.stores import Stores, free_port
@@ -92,10 +94,14 @@ def purchase(customer: str, number: int) -> dict:
     }  # fmt: skip
 
 
-async def signed_post(session: aiohttp.ClientSession, url: str, body: dict) -> int:
+async def signed_post(
+    session: aiohttp.ClientSession, url: str, body: dict, earlier_s: int = 0
+) -> int:
+    """POSTs as the shop does; a signature is good once, so the copy sent to the other
+    service is signed anew (``earlier_s`` seconds earlier: another t, another signature)."""
     raw = json.dumps(body).encode()
-    headers = {"X-Fusion-Signature": sign(TEST_TOKENS["FUSION_SHOP_SECRET"], raw),
-               "Content-Type": "application/json"}  # fmt: skip
+    headers = shop_headers(TEST_TOKENS["FUSION_SHOP_SECRET"], "POST", URL(url).raw_path_qs,
+                           raw, now=time.time() - earlier_s)  # fmt: skip
     async with session.post(url, data=raw, headers=headers) as answer:
         await answer.read()
         return answer.status
@@ -118,7 +124,8 @@ async def buy_twice_through_both(engagement: list[str], customers: list[str]) ->
             async with gate:
                 for number in (1, 2):
                     event = purchase(customer, number)
-                    both = [signed_post(session, f"{u}/api/v1/events", event) for u in engagement]
+                    both = [signed_post(session, f"{u}/api/v1/events", event, earlier_s=n)
+                            for n, u in enumerate(engagement)]  # fmt: skip
                     statuses.update(await asyncio.gather(*both))
 
         await asyncio.gather(*(buy(customer) for customer in customers))
@@ -138,16 +145,19 @@ async def chat(rasa: list[str], customers: list[str], turns: tuple[str, ...], sh
         await asyncio.gather(*(converse(i, c) for i, c in enumerate(customers)))
 
 
-async def redeem_through_both(engagement: list[str], codes: list[str]) -> list[list[int]]:
+async def redeem_through_both(
+    engagement: list[str], codes: list[tuple[str, str]]
+) -> list[list[int]]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
 
-        async def redeem(code: str) -> list[int]:
-            body = {"basket_total": 80, "order_id": f"redeem-{code}"}
+        async def redeem(code: str, customer: str) -> list[int]:
+            body = {"customer_id": customer, "basket_total": 80, "order_id": f"redeem-{code}"}
             path = f"/api/v1/coupons/{code}/redeem"
-            both = [signed_post(session, f"{url}{path}", body) for url in engagement]
+            both = [signed_post(session, f"{url}{path}", body, earlier_s=n)
+                    for n, url in enumerate(engagement)]  # fmt: skip
             return sorted(await asyncio.gather(*both))
 
-        return await asyncio.gather(*(redeem(code) for code in codes))
+        return await asyncio.gather(*(redeem(code, customer) for code, customer in codes))
 
 
 def test_two_of_everything_lose_nothing_and_double_nothing(cluster, report) -> None:  # type: ignore[no-untyped-def]
@@ -168,7 +178,8 @@ def test_two_of_everything_lose_nothing_and_double_nothing(cluster, report) -> N
     assert scheduled.status_code == 200, scheduled.text
     asyncio.run(chat(rasa, customers, TURNS[1:], shift=1))  # while the campaign goes out
 
-    codes = [code for (code,) in query(database, "SELECT code FROM coupons ORDER BY code")]
+    codes = [(code, customer) for code, customer
+             in query(database, "SELECT code, customer_id FROM coupons ORDER BY code")]  # fmt: skip
     assert len(codes) == CUSTOMERS, "one welcome-back coupon per customer"
     assert set(map(tuple, asyncio.run(redeem_through_both(engagement, codes)))) == {(200, 409)}
     assert query(database, "SELECT count(*) FROM coupons WHERE redeemed_at IS NOT NULL") == [

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import defaultdict
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from engagement.commerce import sign
 from engagement.settings import Settings
+from engagement.shop_signature import shop_headers
 from engagement.web.app import create_app
-from engagement.web.keys import RULES_BOOK
+from engagement.web.keys import CLOCK, RULES_BOOK
 from tests.integration.rewards_fixtures import RULES
 
 
@@ -37,10 +38,23 @@ async def client(settings: Settings, migrated_url: str):  # type: ignore[no-unty
         yield client
 
 
-async def post_signed(client, body: dict | bytes, path: str = "/api/v1/events", secret=None):  # type: ignore[no-untyped-def]
+# A signature is accepted once, and a shop signs each attempt anew: a test that sends the
+# same request again (a retry, a replayed event) signs it with a t not used yet for it.
+_USED_T: defaultdict[tuple[str, bytes], set[int]] = defaultdict(set)
+
+
+async def post_signed(  # type: ignore[no-untyped-def]
+    client, body: dict | bytes, path: str = "/api/v1/events", secret=None
+):
+    """POSTs ``body`` to ``path`` with the headers a shop sends, signed at the service's
+    clock (a second or more earlier when that request was already sent this second)."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    signature = sign(secret or client.settings.shop_secret, raw)
-    return await client.post(path, data=raw, headers={"X-Fusion-Signature": signature})
+    now = int(client.server.app[CLOCK].now().timestamp())
+    used = _USED_T[(path, raw)]
+    at = next(t for t in range(now, now - 290, -1) if t not in used)
+    used.add(at)
+    headers = shop_headers(secret or client.settings.shop_secret, "POST", path, raw, now=at)
+    return await client.post(path, data=raw, headers=headers)
 
 
 async def customer(client) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
@@ -78,7 +92,7 @@ async def test_a_refund_reverses_the_purchase_awards(client) -> None:
 
 @pytest.mark.parametrize(
     ("headers", "status"),
-    [({}, 401), ({"X-Fusion-Signature": "0" * 64}, 401)],
+    [({}, 401), ({"Fusion-Signature": f"t=1,v1={'0' * 64}"}, 401)],
 )
 async def test_unsigned_or_badly_signed_events_write_nothing(client, headers, status) -> None:
     response = await client.post("/api/v1/events", json=event("e-1"), headers=headers)
@@ -157,17 +171,23 @@ async def test_a_coupon_validates_then_redeems_once(client) -> None:
     )
     assert [c["code"] for c in (await listed.json())["coupons"]] == [code]
     path = f"/api/v1/coupons/{code}"
-    small = await post_signed(client, {"basket_total": 10}, f"{path}/validate")
-    ok = await post_signed(client, {"basket_total": 80}, f"{path}/validate")
+    small = await post_signed(client, checkout(10), f"{path}/validate")
+    ok = await post_signed(client, checkout(80), f"{path}/validate")
     assert (small.status, ok.status) == (422, 200)
     assert (await ok.json())["discount"] == "8.00"
-    first = await post_signed(client, {"basket_total": 80, "order_id": "o-9"}, f"{path}/redeem")
-    again = await post_signed(client, {"basket_total": 80, "order_id": "o-9"}, f"{path}/redeem")
+    first = await post_signed(client, checkout(80, "o-9"), f"{path}/redeem")
+    again = await post_signed(client, checkout(80, "o-9"), f"{path}/redeem")
     assert (first.status, again.status) == (200, 409)
 
 
+def checkout(basket: float, order: str | None = None, customer: str = "c-42") -> dict:
+    """A checkout's body: the customer paying, the basket, the order (to redeem)."""
+    body: dict[str, Any] = {"customer_id": customer, "basket_total": basket}
+    return body if order is None else {**body, "order_id": order}
+
+
 async def test_concurrent_redemptions_have_exactly_one_winner(client) -> None:
-    body = {"basket_total": 80, "order_id": "o-9"}
+    body = checkout(80, "o-9")
     for trial in range(10):  # the fixture rules budget 10 apology coupons a month
         code = await apology_coupon(client, order=f"o-{trial}")
         responses = await asyncio.gather(

@@ -43,7 +43,7 @@ async def test_apologies_for_cancellations_grow_with_the_order(client) -> None:
         )
         (award,) = (await cancelled.json())["awarded"]
         coupons[order] = award["coupon"]
-    checkout = {"basket_total": 100}
+    checkout = {"customer_id": "c-42", "basket_total": 100}
     small = await post_signed(client, checkout, f"/api/v1/coupons/{coupons['o-small']}/validate")
     large = await post_signed(client, checkout, f"/api/v1/coupons/{coupons['o-large']}/validate")
     discounts = ((await small.json())["discount"], (await large.json())["discount"])

@@ -64,7 +64,7 @@ class RewardsMachine(RuleBasedStateMachine):
         self.recorded: list[dict] = []
         self.purchases: dict[str, dict] = {}  # order id → its purchase event
         self.refunded: set[str] = set()
-        self.codes: list[str] = []
+        self.codes: list[tuple[str, str]] = []  # (code, its customer)
         self.redeemed: set[str] = set()
 
     def do(self, coroutine):  # type: ignore[no-untyped-def]
@@ -79,7 +79,8 @@ class RewardsMachine(RuleBasedStateMachine):
 
     def record(self, data: dict) -> None:
         recorded = self.do(self.rewards.record_event(incoming(data)))
-        self.codes += [a.coupon_code for a in recorded.awards if a.coupon_code]
+        self.codes += [(a.coupon_code, data["customer_id"]) for a in recorded.awards
+                       if a.coupon_code]  # fmt: skip
         self.recorded.append(data)
 
     def new_event(self, kind: str, customer: str, order: str, total: float) -> dict:
@@ -120,9 +121,9 @@ class RewardsMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.codes)
     @rule(data=st.data(), basket=st.sampled_from([10, 80, 200]))
     def redeem(self, data: st.DataObject, basket: int) -> None:
-        code = data.draw(st.sampled_from(self.codes))
+        code, customer = data.draw(st.sampled_from(self.codes))
         try:
-            self.do(self.coupons.redeem(code, Decimal(basket), "checkout"))
+            self.do(self.coupons.redeem(code, customer, Decimal(basket), "checkout"))
         except CouponError:
             return
         assert code not in self.redeemed, "a coupon was redeemed twice"
