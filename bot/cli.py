@@ -21,6 +21,7 @@ from bot.composition import (
     publish_default_rules_if_none,
     render_rasa_config,
     with_generated_secrets,
+    with_kept_secrets,
 )
 from bot.conversations import RasaConversations, ensure_tracker_database
 from bot.demo import DemoSummary, seed
@@ -28,6 +29,7 @@ from bot.rules_cli import duration, rules_command
 from bot.supervisor import Service, supervise
 from bot.training import ensure_model, model_path
 from engagement.settings import Settings, SettingsError
+from engagement.shop_signature import shop_headers
 from engagement.storage.database import Database
 from engagement.storage.migrate import owner_only, upgrade
 from engagement.web.app import create_app
@@ -75,6 +77,11 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
     )
     demo.add_argument("--customers", type=int, default=240)
     demo.add_argument("--weeks", type=int, default=12)
+    shop_sign = commands.add_parser(
+        "shop-sign", help="print the headers a shop sends with the body read from stdin"
+    )
+    shop_sign.add_argument("method", help="POST")
+    shop_sign.add_argument("path", help="the path as sent, with its ?query: /api/v1/events")
     rewards = commands.add_parser("rewards", help="rewards housekeeping")
     rewards_commands = rewards.add_subparsers(dest="rewards_command", required=True)
     rewards_commands.add_parser(
@@ -121,6 +128,8 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
             os.execve(argv[0], argv, {**environment, "RASA_TELEMETRY_ENABLED": "false"})
         case "run":
             return run_everything(environment)
+        case "shop-sign":
+            return print_shop_headers(environment, args.method, args.path)
     return 0
 
 
@@ -132,6 +141,22 @@ async def demo_data(settings: Settings, customers: int, weeks: int) -> DemoSumma
         return await seed(db, customers=customers, weeks=weeks)
     finally:
         await db.dispose()
+
+
+def print_shop_headers(environment: Mapping[str, str], method: str, path: str) -> int:
+    """``Fusion-Signature`` and ``Content-Type`` for the body on stdin, signed now with
+    FUSION_SHOP_SECRET, or when unset the kept one ``make run`` uses (var/secrets.env)."""
+    secret = load_settings(with_kept_secrets(environment)).shop_secret
+    if not secret:
+        print("fusion: FUSION_SHOP_SECRET is not set", file=sys.stderr)
+        return 2
+    if not re.fullmatch(r"[A-Za-z]+", method) or not path.startswith("/"):
+        print("fusion: shop-sign METHOD PATH, e.g. POST /api/v1/events (the path without "
+              "scheme or host, with its ?query if any)", file=sys.stderr)  # fmt: skip
+        return 2
+    for name, value in shop_headers(secret, method, path, sys.stdin.buffer.read()).items():
+        print(f"{name}: {value}")
+    return 0
 
 
 def migrate(settings: Settings) -> None:
