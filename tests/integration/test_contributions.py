@@ -9,10 +9,12 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from engagement.commerce import InvalidField
 from engagement.contributions import Submission
+from engagement.services.contributions import NoPurchaseYet
 from engagement.settings import Settings
 from engagement.web.app import create_app
-from engagement.web.keys import CONTRIBUTIONS, RULES_BOOK
+from engagement.web.keys import CONTRIBUTIONS, REWARDS, RULES_BOOK
 from tests.fakes import FixedClock
+from tests.integration.rewards_fixtures import incoming
 
 RULES = """
 version: 1
@@ -41,6 +43,12 @@ AT = datetime(2026, 11, 24, 9, tzinfo=timezone.utc)
 async def client(settings: Settings, migrated_url: str):  # type: ignore[no-untyped-def]
     app = create_app(settings, clock=FixedClock())
     await app[RULES_BOOK].publish(RULES, "tests")
+    # contributions come from customers who bought (the rules above pay nothing for it)
+    for number, customer in enumerate(("ana", "ben", "carl", "c-1", "harsh", "happy")):
+        await app[REWARDS].record_event(incoming({
+            "id": f"buy-{number}", "type": "purchase", "customer_id": customer,
+            "order_id": f"o-{customer}", "occurred_at": AT.isoformat(), "total": 20,
+        }))  # fmt: skip
     async with TestClient(TestServer(app)) as client:
         client.admin = {"Authorization": f"Bearer {settings.admin_token}"}
         yield client
@@ -152,3 +160,16 @@ async def test_a_rules_file_published_over_http_applies_from_the_next_event(clie
     assert await points(client, "c-1") == 60
     versions = await client.get("/api/v1/rules/versions", headers=client.admin)
     assert [v["version"] for v in (await versions.json())["versions"]] == [2, 1]
+
+
+async def test_a_customer_who_never_bought_cannot_contribute(client) -> None:
+    """Contributions earn points: accounts made up for the purpose cannot farm them."""
+    contributions = client.app[CONTRIBUTIONS]
+    with pytest.raises(NoPurchaseYet):
+        await contributions.submit(review("r-9", "made-up-1", 5))
+    await contributions.submit(Submission("i-9", "ana", "idea", AT, title="Idea", body="..."))
+    await decide(client, "i-9", "approve")
+    with pytest.raises(NoPurchaseYet):
+        await contributions.vote("i-9", "made-up-2")
+    unknown = await client.get("/api/v1/customers/made-up-2", headers=client.admin)
+    assert unknown.status == 404, "nothing was written for them"
