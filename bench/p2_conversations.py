@@ -22,7 +22,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.rasa_bench import TOKENS, environment, start, stop, wait_ready
+from bench.rasa_bench import TOKENS, as_customer, environment, start, stop, wait_ready
 from bot.cli import rasa_command
 from bot.composition import MODELS_DIR, PROJECT_DIR, load_settings
 from bot.training import ensure_model
@@ -71,8 +71,9 @@ async def _converse(
     for sender, language, order in conversations:
         for turn in TURNS[language]:
             started = time.perf_counter()
-            payload = {"sender": sender, "message": turn.format(order=order)}
-            async with session.post(f"{rasa_url}/webhooks/rest/webhook", json=payload) as answer:
+            payload = {"message": turn.format(order=order)}
+            async with session.post(f"{rasa_url}/webhooks/rest/webhook", json=payload,
+                                    headers=as_customer(sender)) as answer:  # fmt: skip
                 await answer.read()
                 if answer.status != 200:
                     raise RuntimeError(f"rasa answered {answer.status}")

@@ -8,6 +8,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from aiohttp import web
@@ -28,6 +29,7 @@ from bot.demo import DemoSummary, seed
 from bot.rules_cli import duration, rules_command
 from bot.supervisor import Service, supervise
 from bot.training import ensure_model, model_path
+from engagement.customer_tokens import mint_customer_token
 from engagement.settings import Settings, SettingsError
 from engagement.shop_signature import shop_headers
 from engagement.storage.database import Database
@@ -77,6 +79,11 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
     )
     demo.add_argument("--customers", type=int, default=240)
     demo.add_argument("--weeks", type=int, default=12)
+    token = commands.add_parser(
+        "customer-token", help="print a customer token, as the shop mints them, to try an account"
+    )
+    token.add_argument("customer_id")
+    token.add_argument("--minutes", type=int, default=60, help="its lifetime (1-1440, default 60)")
     shop_sign = commands.add_parser(
         "shop-sign", help="print the headers a shop sends with the body read from stdin"
     )
@@ -89,6 +96,8 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     environment = dict(os.environ if env is None else env)
+    if args.command not in ("train", "migrate", "rules"):
+        environment = with_kept_secrets(environment)
     try:
         settings = load_settings(environment)
     except SettingsError as exc:
@@ -128,6 +137,8 @@ def main(argv: Sequence[str], env: Mapping[str, str] | None = None) -> int:
             os.execve(argv[0], argv, {**environment, "RASA_TELEMETRY_ENABLED": "false"})
         case "run":
             return run_everything(environment)
+        case "customer-token":
+            return print_customer_token(settings, args.customer_id, args.minutes)
         case "shop-sign":
             return print_shop_headers(environment, args.method, args.path)
     return 0
@@ -141,6 +152,22 @@ async def demo_data(settings: Settings, customers: int, weeks: int) -> DemoSumma
         return await seed(db, customers=customers, weeks=weeks)
     finally:
         await db.dispose()
+
+
+def print_customer_token(settings: Settings, customer_id: str, minutes: int) -> int:
+    if not settings.customer_token_secret:
+        print("fusion: FUSION_CUSTOMER_TOKEN_SECRET is not set", file=sys.stderr)
+        return 2
+    try:
+        token = mint_customer_token(
+            settings.customer_token_secret, customer_id, datetime.now(timezone.utc),
+            timedelta(minutes=minutes),
+        )  # fmt: skip
+    except ValueError as exc:
+        print(f"fusion: {exc}", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
 
 
 def print_shop_headers(environment: Mapping[str, str], method: str, path: str) -> int:

@@ -11,6 +11,7 @@ from enum import Enum
 from aiohttp import web
 
 from engagement import shop_signature
+from engagement.clients import client_address as forwarded_client
 from engagement.shop_signature import InvalidSignature
 from engagement.web.keys import AUDIT, CLOCK, SETTINGS, SHOP_SIGNATURES, SIGN_IN
 
@@ -162,13 +163,8 @@ def client_address(request: web.Request) -> str:
     the address it saw to X-Forwarded-For), the last hop that is not one of ours; otherwise the
     peer itself, whatever the headers claim. Without this, every staff member behind nginx
     would share nginx's address, and one guesser would lock them all out."""
-    remote = request.remote or "unknown"
     trusted = request.app[SETTINGS].trusted_proxies
-    if remote not in trusted:
-        return remote
-    forwarded = request.headers.get("X-Forwarded-For", "").split(",")
-    hops = [hop.strip() for hop in forwarded if hop.strip()]
-    return next((hop for hop in reversed(hops) if hop not in trusted), remote)
+    return forwarded_client(request.remote, request.headers.get("X-Forwarded-For"), trusted)
 
 
 def role_of(request: web.Request) -> tuple[Role, str]:

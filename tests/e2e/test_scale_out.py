@@ -30,7 +30,7 @@ from yarl import URL
 from bot.cli import rasa_command
 from bot.composition import PROJECT_DIR, load_settings
 from engagement.shop_signature import shop_headers
-from tests.conftest import TEST_TOKENS
+from tests.conftest import TEST_TOKENS, as_customer
 from tests.e2e.test_dispatch_faults import Processes, query, up, wait_until
 from tests.stores import Stores, free_port
 
@@ -107,9 +107,9 @@ async def signed_post(
         return answer.status
 
 
-async def say(session: aiohttp.ClientSession, rasa: str, sender: str, text: str) -> None:
-    async with session.post(f"{rasa}/webhooks/rest/webhook",
-                            json={"sender": sender, "message": text}) as answer:  # fmt: skip
+async def say(session: aiohttp.ClientSession, rasa: str, customer: str, text: str) -> None:
+    async with session.post(f"{rasa}/webhooks/rest/webhook", json={"message": text},
+                            headers=as_customer(customer)) as answer:  # fmt: skip
         assert answer.status == 200, await answer.text()
         await answer.read()
 
