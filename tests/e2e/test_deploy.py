@@ -31,7 +31,8 @@ def check(nginx: str, site: str, tmp_path: Path) -> subprocess.CompletedProcess[
          "-out", str(tmp_path / "fullchain.pem")],
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
-    site = site.replace("/etc/ssl/fusion/", f"{tmp_path}/")
+    for where in ("/etc/ssl/fusion/", "/var/log/nginx/"):
+        site = site.replace(where, f"{tmp_path}/")
     (tmp_path / "fusion.conf").write_text(site)
     temp = "\n".join(
         f"    {kind}_temp_path {tmp_path}/{kind};"
@@ -52,6 +53,14 @@ def test_the_nginx_configuration_is_valid(nginx: str, tmp_path: Path) -> None:
     result = check(nginx, (DEPLOY / "nginx.conf").read_text(), tmp_path)
     assert result.returncode == 0, result.stderr
     assert "test is successful" in result.stderr
+
+
+def test_nginx_logs_no_path_where_customer_ids_and_tokens_travel() -> None:
+    site = (DEPLOY / "nginx.conf").read_text()
+    formats = re.findall(r"log_format\s+\w+((?:\s*'[^']*')+)", site)
+    assert formats and all("$request " not in f and "$uri" not in f and "$args" not in f
+                           and "$request_uri" not in f for f in formats)  # fmt: skip
+    assert re.search(r"^\s*access_log\s+\S+\s+fusion_private;", site, re.MULTILINE)
 
 
 def test_the_check_catches_a_broken_configuration(nginx: str, tmp_path: Path) -> None:

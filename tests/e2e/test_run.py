@@ -512,8 +512,10 @@ async def _eavesdropping(fusion: Fusion, customer: str, code: str) -> None:
     owner, heard, own_session = await _socket(fusion, {"customData": token})
     second_tab, tab_heard, _ = await _socket(fusion, {"customData": token})
     spy, overheard, spy_session = await _socket(fusion, {"session_id": customer})
+    huge, _, huge_session = await _socket(fusion, {"session_id": "x" * 5000})
     try:
         assert own_session == customer and spy_session != customer
+        assert huge_session.startswith("~") and len(huge_session) < 64, "ids are Fusion's"
         assert spy_session.startswith("~"), "the spy talks in an anonymous conversation"
         await owner.emit("user_uttered", {"message": "j'ai des bons de réduction ?",
                                           "customData": token})  # fmt: skip
@@ -529,7 +531,7 @@ async def _eavesdropping(fusion: Fusion, customer: str, code: str) -> None:
         assert received == [received[-1]], f"the spy heard the customer's answers: {received}"
         assert received[-1].startswith("Je ne sais pas encore qui vous êtes")
     finally:
-        for client in (owner, second_tab, spy):
+        for client in (owner, second_tab, spy, huge):
             await client.disconnect()
 
 
