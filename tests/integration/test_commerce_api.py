@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from collections import defaultdict
-from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from engagement.settings import Settings
-from engagement.shop_signature import shop_headers
 from engagement.web.app import create_app
-from engagement.web.keys import CLOCK, RULES_BOOK
+from engagement.web.keys import RULES_BOOK
 from tests.integration.rewards_fixtures import RULES
-
-
-def event(event_id: str, type_: str = "purchase", *, total: float = 59.9, **extra: Any) -> dict:
-    return {
-        "id": event_id,
-        "type": type_,
-        "occurred_at": "2026-11-20T10:00:00+01:00",
-        "customer": {"id": "c-42", "name": "Léa Martin", "language": "fr",
-                     "timezone": "Europe/Paris"},
-        "order": {"id": extra.get("order", "o-1"), "total": total, "currency": "EUR",
-                  "items": [{"sku": "TEE-1", "name": "T-shirt", "quantity": 1, "price": total}]},
-    }  # fmt: skip
+from tests.integration.shop import apology_coupon, checkout, customer, event, post_signed
 
 
 @pytest.fixture
@@ -38,31 +23,6 @@ async def client(settings: Settings, migrated_url: str):  # type: ignore[no-unty
         yield client
 
 
-# A signature is accepted once, and a shop signs each attempt anew: a test that sends the
-# same request again (a retry, a replayed event) signs it with a t not used yet for it.
-_USED_T: defaultdict[tuple[str, bytes], set[int]] = defaultdict(set)
-
-
-async def post_signed(  # type: ignore[no-untyped-def]
-    client, body: dict | bytes, path: str = "/api/v1/events", secret=None
-):
-    """POSTs ``body`` to ``path`` with the headers a shop sends, signed at the service's
-    clock (a second or more earlier when that request was already sent this second)."""
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    now = int(client.server.app[CLOCK].now().timestamp())
-    used = _USED_T[(path, raw)]
-    at = next(t for t in range(now, now - 290, -1) if t not in used)
-    used.add(at)
-    headers = shop_headers(secret or client.settings.shop_secret, "POST", path, raw, now=at)
-    return await client.post(path, data=raw, headers=headers)
-
-
-async def customer(client) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
-    token = client.settings.admin_token
-    response = await client.get(
-        "/api/v1/customers/c-42", headers={"Authorization": f"Bearer {token}"}
-    )
-    return response.status, (await response.json())
 
 
 async def test_a_purchase_pays_points_and_a_badge_once(client) -> None:
@@ -155,13 +115,6 @@ async def test_admin_reads_need_a_token_with_the_right_role(
         assert (anonymous.status, as_marketer.status) == (401, 403)
 
 
-async def apology_coupon(client, order: str = "o-1") -> str:  # type: ignore[no-untyped-def]
-    await post_signed(client, event(f"buy-{order}", order=order))
-    cancelled = await post_signed(client, event(f"cancel-{order}", "cancellation", order=order))
-    (award,) = (await cancelled.json())["awarded"]
-    return award["coupon"]
-
-
 async def test_a_coupon_validates_then_redeems_once(client) -> None:
     code = await apology_coupon(client)
     assert len(code) >= 13
@@ -178,12 +131,6 @@ async def test_a_coupon_validates_then_redeems_once(client) -> None:
     first = await post_signed(client, checkout(80, "o-9"), f"{path}/redeem")
     again = await post_signed(client, checkout(80, "o-9"), f"{path}/redeem")
     assert (first.status, again.status) == (200, 409)
-
-
-def checkout(basket: float, order: str | None = None, customer: str = "c-42") -> dict:
-    """A checkout's body: the customer paying, the basket, the order (to redeem)."""
-    body: dict[str, Any] = {"customer_id": customer, "basket_total": basket}
-    return body if order is None else {**body, "order_id": order}
 
 
 async def test_concurrent_redemptions_have_exactly_one_winner(client) -> None:

@@ -9,7 +9,7 @@ from bot.composition import DEFAULT_RULES
 from engagement.settings import Settings
 from engagement.web.app import create_app
 from engagement.web.keys import RULES_BOOK
-from tests.integration.test_commerce_api import event, post_signed
+from tests.integration.shop import event, post_signed
 
 
 @pytest.fixture

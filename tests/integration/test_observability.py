@@ -24,7 +24,7 @@ from engagement.web.limits import SlidingWindow
 from engagement.web.observability import REQUEST_ID, JsonLines, MaskSecrets, RouteAccessLog
 from tests.builders import action_call
 from tests.integration.rewards_fixtures import RULES
-from tests.integration.test_commerce_api import event, post_signed
+from tests.integration.shop import event, post_signed
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

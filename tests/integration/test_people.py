@@ -19,7 +19,7 @@ from engagement.storage.database import Database
 from engagement.web.app import create_app
 from engagement.web.keys import HANDOFFS, REFERRALS, RULES_BOOK
 from tests.fakes import RecordingConversations
-from tests.integration.test_commerce_api import event, post_signed
+from tests.integration.shop import event, post_signed
 
 
 @pytest.fixture

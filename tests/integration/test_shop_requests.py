@@ -25,7 +25,7 @@ from engagement.storage import tables as t
 from engagement.web.app import create_app
 from engagement.web.keys import CLOCK, DATABASE, RULES_BOOK
 from tests.integration.rewards_fixtures import RULES
-from tests.integration.test_commerce_api import (
+from tests.integration.shop import (
     apology_coupon,
     checkout,
     customer,

@@ -19,7 +19,7 @@ from engagement.web.app import create_app
 from engagement.web.keys import RULES_BOOK
 from tests.conftest import TEST_TOKENS, run_blocking
 from tests.integration.rewards_fixtures import RULES
-from tests.integration.test_commerce_api import event
+from tests.integration.shop import event
 
 
 def shop_sign(env: dict[str, str], method: str, path: str, body: bytes) -> dict[str, str]:
