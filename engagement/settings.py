@@ -76,7 +76,7 @@ class Settings:
     redis_url: str | None = None
     # Rasa's tracker store: the SQLite file above, or a PostgreSQL database (see tracker_db_url)
     tracker_database_url: str | None = None
-    log_format: str = "json"  # or "text"
+    log_format: str = "auto"  # "text" at a terminal, else "json"; or either, forced
     metrics_token: str | None = None  # when set, GET /metrics asks for it
     actions_url: str | None = None  # FUSION_ACTION_URL
     # the messaging channels that are on: {"telegram": {"TOKEN": …, "SECRET": …}, …}
@@ -219,7 +219,7 @@ class Settings:
             public_rasa_url=reader.url("FUSION_PUBLIC_RASA_URL", None),
             redis_url=reader.redis_url("FUSION_REDIS_URL"),
             tracker_database_url=reader.optional_database_url("FUSION_TRACKER_DATABASE_URL"),
-            log_format=reader.choice("FUSION_LOG_FORMAT", "json", ("json", "text")),
+            log_format=reader.choice("FUSION_LOG_FORMAT", "auto", ("auto", "json", "text")),
             metrics_token=reader.secret("FUSION_METRICS_TOKEN"),
             messaging=reader.messaging(),
             actions_url=reader.url("FUSION_ACTION_URL", None),

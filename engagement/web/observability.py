@@ -12,12 +12,13 @@ import ipaddress
 import json
 import logging
 import re
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextvars import ContextVar
 from datetime import datetime, timezone
-from typing import Any
+from typing import IO, Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -259,9 +260,17 @@ class MaskSecrets(logging.Filter):
         return True
 
 
-def configure_logging(level: str, fmt: str, secrets: Iterable[str]) -> None:
-    """The process's root handler: JSON lines (``fmt="json"``) or plain text, secrets masked."""
-    handler = logging.StreamHandler()
+def configure_logging(
+    level: str, fmt: str, secrets: Iterable[str], stream: IO[str] | None = None
+) -> None:
+    """The process's root handler: JSON lines (``fmt="json"``) or plain text, secrets masked;
+    ``fmt="auto"``: plain text for a person at a terminal, JSON lines for a log collector.
+    The scheduler's heartbeat ("Running job … executed successfully", every few seconds per
+    job) shows only at DEBUG."""
+    stream = stream if stream is not None else sys.stderr
+    if fmt == "auto":
+        fmt = "text" if stream.isatty() else "json"
+    handler = logging.StreamHandler(stream)
     if fmt == "json":
         handler.setFormatter(JsonLines())
     else:
@@ -275,6 +284,8 @@ def configure_logging(level: str, fmt: str, secrets: Iterable[str]) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    heartbeat = logging.DEBUG if level == "DEBUG" else logging.WARNING
+    logging.getLogger("apscheduler.executors").setLevel(heartbeat)
 
 
 def _with_request_id(record: logging.LogRecord) -> bool:
