@@ -212,6 +212,17 @@ def test_malformed_chat_requests_get_a_clear_refusal_never_a_server_error(
     assert answer.status_code in (200, 400, 401, 413), answer.text[:500]
 
 
+def test_a_conversation_writing_too_fast_is_told_to_wait(fusion: Fusion) -> None:
+    """30 messages a minute per conversation (credentials.yml), before the model runs."""
+    webhook, sender = f"{fusion.rasa}/webhooks/rest/webhook", f"fast-{uuid.uuid4().hex}"
+    statuses = [
+        requests.post(webhook, json={"sender": sender, "message": "ok"}, timeout=60).status_code
+        for _ in range(31)
+    ]
+    assert statuses == [200] * 30 + [429]
+    assert fusion.say_anonymously(f"calm-{uuid.uuid4().hex}", "Bonjour"), "others go on"
+
+
 def test_the_apis_need_their_tokens(fusion: Fusion) -> None:
     assert requests.get(f"{fusion.rasa}/status", timeout=10).status_code == 401
     # Rasa's own query-string token is not accepted: a JWT in the header is
@@ -416,6 +427,8 @@ async def _campaign_over_socketio(fusion: Fusion, customer: str, campaign: dict)
             break
         await asyncio.sleep(0.5)
     assert results.json()["pending_by_reason"] == {"offline": 1}, results.json()
+    # someone who knows the id connects first: the nudge is not theirs, and waits
+    spy, overheard, _ = await _socket(fusion, {"session_id": customer})
     client = socketio.AsyncClient()
     said = asyncio.Queue()
     client.on("bot_uttered", lambda data: said.put_nowait(data.get("text", "")))
@@ -423,8 +436,12 @@ async def _campaign_over_socketio(fusion: Fusion, customer: str, campaign: dict)
     try:
         await client.emit("session_request", {"customData": {"token": customer_token(customer)}})
         assert "demain" in await _next_containing(said, "Votre colis", 30)
+        await spy.emit("user_uttered", {"message": "Bonjour"})
+        received = [await asyncio.wait_for(overheard.get(), 60)]
+        assert not any("Votre colis" in text for text in received), received
     finally:
         await client.disconnect()
+        await spy.disconnect()
 
 
 async def _next_containing(said: asyncio.Queue[str], expected: str, timeout: float) -> str:

@@ -1,7 +1,11 @@
 from pathlib import Path
+from urllib.parse import quote
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 
 from engagement.settings import Settings
 from engagement.web.app import create_app
@@ -55,3 +59,39 @@ async def test_every_route_is_described_in_the_openapi_document(
     }
     described = {(path, method) for path, ops in document["paths"].items() for method in ops}
     assert routes <= described, routes - described
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
+_PATHS = st.one_of(
+    st.builds(lambda code: f"/r/{code}", _TEXT),
+    st.builds(lambda name: f"/static/{name}", _TEXT),
+    st.builds(lambda page, query: f"/{page}?{query}", st.sampled_from(["chat", "admin", "health"]),
+              _TEXT),
+)  # fmt: skip
+_HEADERS = st.dictionaries(
+    st.sampled_from(["Authorization", "Cookie", "Origin", "X-Forwarded-For", "Accept-Language",
+                     "X-Request-Id", "Range", "If-None-Match"]),
+    st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=200), max_size=4,
+)  # fmt: skip
+
+
+async def test_the_public_pages_answer_malformed_requests_without_a_server_error(
+    settings: Settings, migrated_url: str
+) -> None:
+    """The chat, console, link and static routes anyone can reach, with made-up paths, query
+    strings and headers (the shop routes have their own: test_shop_requests)."""
+    seen: list[tuple[str, int]] = []
+    async with TestClient(TestServer(create_app(settings))) as client:
+
+        @settings_hypothesis(max_examples=150, deadline=None, derandomize=True,
+                             suppress_health_check=list(HealthCheck))  # fmt: skip
+        @given(path=_PATHS, headers=_HEADERS)
+        def probe(path: str, headers: dict[str, str]) -> None:
+            seen.append((path, headers))  # type: ignore[arg-type]
+
+        probe()
+        for path, headers in seen:
+            encoded = {k: v.encode("latin-1").decode("latin-1") for k, v in headers.items()}
+            response = await client.get(quote(path, safe="/?=&"), headers=encoded,
+                                        allow_redirects=False)  # fmt: skip
+            assert response.status < 500, (path, headers, await response.text())
