@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.talk import account_of, language_of
+from engagement.explanations import GENERIC_OUTCOMES, asked_about
 from engagement.services.account import AccountService
 
 Domain = dict[str, Any]
@@ -129,14 +130,20 @@ class ActionWhyNoPoints(AccountAction):
         customer = account_of(tracker, dispatcher)
         if customer is None:
             return []
-        missed = await self._account.missed_rewards(customer)
-        english = language_of(tracker) == "en"
-        for reward in missed:
-            rule = reward.rule_en if english else reward.rule_fr
-            dispatcher.utter_message(response=f"utter_why_{reward.outcome}", rule=rule)
-        if not missed:
-            points = await self._account.points(customer)
-            dispatcher.utter_message(response="utter_why_nothing_missed", points=points)
+        order_id = next(tracker.get_latest_entity_values("order_id"), None)
+        asked = asked_about(tracker.latest_message.get("text"), order_id)
+        why = await self._account.why_no_points(customer, asked)
+        answer = why.explanation
+        if answer.subject is None:  # nothing they did earns points yet
+            dispatcher.utter_message(response="utter_why_no_activity")
+        elif answer.outcome in GENERIC_OUTCOMES:
+            rule = why.rule_en if language_of(tracker) == "en" else why.rule_fr
+            dispatcher.utter_message(response=f"utter_why_{answer.outcome}", rule=rule or "")
+        else:
+            dispatcher.utter_message(
+                response=f"utter_why_{answer.subject}_{answer.outcome}", points=answer.points,
+                order_id=answer.order_id or "",
+            )  # fmt: skip
         return []
 
 

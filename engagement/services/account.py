@@ -8,7 +8,18 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from engagement.contributions import MODERATED, status_event_id, submission_event_id
+from engagement.explanations import (
+    Activity,
+    Asked,
+    Entry,
+    Explanation,
+    Logged,
+    explain,
+    order_id_forms,
+)
 from engagement.ladder import STAGES
 from engagement.ports import Clock
 from engagement.services.rules_book import RulesBook
@@ -55,13 +66,12 @@ class OrderView:
 
 
 @dataclass(frozen=True)
-class MissedReward:
-    event_type: str
-    occurred_at: datetime
-    rule_id: str
-    outcome: str
-    rule_fr: str
-    rule_en: str
+class WhyNoPoints:
+    """The explanation, and the rule it names (if any) as customers are told it."""
+
+    explanation: Explanation
+    rule_fr: str | None = None
+    rule_en: str | None = None
 
 
 class AccountService:
@@ -118,7 +128,7 @@ class AccountService:
             o.customer_id == customer_id
         )
         if order_id:
-            query = query.where(sa.func.upper(o.id).in_(_order_id_forms(order_id)))
+            query = query.where(sa.func.upper(o.id).in_(order_id_forms(order_id)))
         async with self._db.connect() as conn:
             row = (await conn.execute(query.order_by(o.placed_at.desc()).limit(1))).first()
         if row is None:
@@ -130,35 +140,36 @@ class AccountService:
             late, days,
         )  # fmt: skip
 
-    async def missed_rewards(self, customer_id: str) -> list[MissedReward]:
-        """For the customer's latest event that rules decided on: what was not given."""
-        d, e = t.decisions.c, t.events.c
+    async def why_no_points(self, customer_id: str, asked: Asked) -> WhyNoPoints:
+        """The answer to "why no points for …?" about the activity ``asked`` names (or the
+        customer's most recent one): engagement/explanations.py decides from the decision
+        log, the ledger and the status of the customer's contributions and referrals."""
         async with self._db.connect() as conn:
-            latest = await conn.scalar(
-                sa.select(d.event_id)
-                .where(d.customer_id == customer_id)
-                .order_by(d.id.desc())
-                .limit(1)
-            )
-            if latest is None:
-                return []
-            rows = (
-                await conn.execute(
-                    sa.select(e.type, e.occurred_at, d.rule_id, d.outcome)
-                    .select_from(t.decisions.join(t.events, t.events.c.id == d.event_id))
-                    .where(d.event_id == latest, d.outcome != "awarded")
+            activities = await _activities(conn, customer_id)
+            d, le = t.decisions.c, t.ledger_entries.c
+            decisions = [
+                Logged(row.event_id, row.rule_id, row.outcome)
+                for row in await conn.execute(
+                    sa.select(d.event_id, d.rule_id, d.outcome)
+                    .where(d.customer_id == customer_id)
                     .order_by(d.id)
                 )
-            ).all()
+            ]
+            ledger = [
+                Entry(row.id, row.event_id, row.points, row.reverses_entry_id)
+                for row in await conn.execute(
+                    sa.select(le.id, le.event_id, le.points, le.reverses_entry_id).where(
+                        le.customer_id == customer_id
+                    )
+                )
+            ]
             rules = (await self._rules.in_force(conn)).rules
-        missed = []
-        for row in rows:
-            names = (row.rule_id, row.rule_id)
-            if any(rule.id == row.rule_id for rule in rules.rules):
-                rule = rules.rule(row.rule_id)
-                names = (rule.describe("fr"), rule.describe("en"))
-            missed.append(MissedReward(row.type, row.occurred_at, row.rule_id, row.outcome, *names))
-        return missed
+        paying = {rule.id for rule in rules.rules if rule.points or rule.points_per_euro}
+        explanation = explain(asked, activities, decisions, ledger, paying)
+        rule = next((r for r in rules.rules if r.id == explanation.rule_id), None)
+        if rule is not None:
+            return WhyNoPoints(explanation, rule.describe("fr"), rule.describe("en"))
+        return WhyNoPoints(explanation, explanation.rule_id, explanation.rule_id)
 
     async def summary(self, customer_id: str) -> dict[str, int]:
         """How much is kept about the customer, by kind (what export_my_data tells them)."""
@@ -199,14 +210,52 @@ class AccountService:
         )
 
 
-def _order_id_forms(order_id: str) -> list[str]:
-    """``#48213``, ``cmd 48213`` and ``CMD-48213`` all name the shop's order ``CMD-48213``."""
-    bare = order_id.strip().lstrip("#").upper()
-    digits = "".join(ch for ch in bare if ch.isdigit())
-    forms = {bare}
-    if digits:
-        forms |= {digits, f"CMD-{digits}", f"O-{digits}"}
-    return sorted(forms)
+async def _activities(conn: AsyncConnection, customer_id: str) -> list[Activity]:
+    """What the customer did that may earn points: reviews and ideas (with their status),
+    purchases, votes and shares (their events), referrals (converted or refused)."""
+    c, e, r = t.contributions.c, t.events.c, t.referrals.c
+    found = [
+        Activity(row.kind, _aware(row.created_at), _events_of(row.id), row.status, row.order_id)
+        for row in await conn.execute(
+            sa.select(c.id, c.kind, c.status, c.order_id, c.created_at).where(
+                c.customer_id == customer_id, c.kind.in_(MODERATED)
+            )
+        )
+    ]
+    found += [
+        Activity(row.type, _aware(row.occurred_at), (row.id,), order_id=row.order_id)
+        for row in await conn.execute(
+            sa.select(e.id, e.type, e.occurred_at, e.order_id).where(
+                e.customer_id == customer_id, e.type.in_(("purchase", "vote", "share"))
+            )
+        )
+    ]
+    found += [
+        Activity(
+            "referral",
+            _aware(row.created_at),
+            _referral_events(row.purchase_event_id),
+            row.status,
+            reason=row.reason,
+        )
+        for row in await conn.execute(
+            sa.select(r.status, r.reason, r.purchase_event_id, r.created_at).where(
+                r.referrer_id == customer_id
+            )
+        )
+    ]
+    return found
+
+
+def _events_of(contribution_id: str) -> tuple[str, ...]:
+    """The events the rules decided on for a contribution: submitted, approved, shipped."""
+    approved, shipped = (status_event_id(contribution_id, s) for s in ("approved", "shipped"))
+    return (submission_event_id(contribution_id), approved, shipped)
+
+
+def _referral_events(purchase_event_id: str) -> tuple[str, ...]:
+    """The referrer's ``referral_converted`` event of a friend's purchase (rewards.py)."""
+    return (f"{purchase_event_id}:referral",)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -119,12 +119,16 @@ async def test_customers_vote_for_published_ideas_once(call, services) -> None:
     assert said(await call("action_vote_idea", sender="ana", **vote)) == ["utter_vote_refused"]
 
 
-async def test_why_no_points_answers_from_the_decision_log(call, services) -> None:
+async def test_why_no_points_answers_about_the_latest_activity_not_unrelated_rules(
+    call, services
+) -> None:
+    """The first-purchase badge did not apply to the second purchase: that is no answer to
+    "why no points?" (tests/actions/test_answers_about_what_was_asked.py has the rest)."""
     await buy(services, 1)
     await buy(services, 2)
-    answer = await call("action_why_no_points", intent="why_no_points")
-    why = {(r["response"], r["rule"]) for r in answer["responses"]}
-    assert ("utter_why_not_eligible", "le badge du premier achat") in why
+    answer = await call("action_why_no_points", intent="why_no_points", text="mes points ?")
+    assert said(answer) == ["utter_why_purchase_awarded"]
+    assert (answer["responses"][0]["order_id"], answer["responses"][0]["points"]) == ("CMD-2", 40)
 
 
 async def test_a_broken_item_gets_the_apology_the_rules_give(call, services) -> None:
