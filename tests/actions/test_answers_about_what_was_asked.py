@@ -26,10 +26,10 @@ def read(answer: Mapping[str, Any], language: str) -> list[str]:
     responses = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text())["responses"]
     texts = []
     for message in answer["responses"]:
-        (text,) = [
+        (text,) = (
             v["text"] for v in responses[message["response"]]
             if {"type": "slot", "name": "language", "value": language} in v["condition"]
-        ]  # fmt: skip
+        )  # fmt: skip
         texts.append(text.format_map({k: v for k, v in message.items() if v is not None}))
     return texts
 

@@ -118,7 +118,8 @@ def test_a_rule_that_did_not_pay_is_named_with_its_outcome() -> None:
     answer = explain(Asked("review"), [approved], capped, [], PAYING)
     assert answer == Explanation("review", "capped", "review_points")
     votes = [Activity("vote", at(1), ("vote:i1:c",)), Activity("vote", at(2), ("vote:i2:c",))]
-    logged = [Logged("vote:i1:c", "idea_vote", "awarded"), Logged("vote:i2:c", "idea_vote", "capped")]
+    logged = [Logged("vote:i1:c", "idea_vote", "awarded"),
+              Logged("vote:i2:c", "idea_vote", "capped")]  # fmt: skip
     assert explain(Asked("vote"), votes, logged, [Entry(9, "vote:i1:c", 2)], PAYING) == (
         Explanation("vote", "capped", "idea_vote")
     )
