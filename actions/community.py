@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.slots import LEADERBOARD_OFFER
 from actions.talk import account_of
+from engagement.recommendations import BEST_SELLERS, BOUGHT_TOGETHER
 from engagement.services.community import CommunityService
 
 Domain = dict[str, Any]
@@ -89,10 +90,17 @@ class ActionRecommend(Action):
         customer = account_of(tracker, dispatcher)
         if customer is None:
             return []
-        found = await self._community.recommendations(customer)
-        if not found:
+        found = await self._community.suggestions(customer)
+        if not found.bought:
             dispatcher.utter_message(response="utter_recommend_none")
-            return []
-        names = ", ".join(item.name for item in found)
-        dispatcher.utter_message(response="utter_recommendations", items=names)
+        names = ", ".join(item.name for item in found.items)
+        if found.basis == BOUGHT_TOGETHER:
+            dispatcher.utter_message(response="utter_recommendations", items=names)
+        elif found.basis == BEST_SELLERS:
+            response = "utter_recommend_best_sellers" if found.bought else (
+                "utter_recommend_best_sellers_to_start"
+            )  # fmt: skip
+            dispatcher.utter_message(response=response, items=names)
+        elif found.bought:
+            dispatcher.utter_message(response="utter_recommend_nothing_yet")
         return []

@@ -1,5 +1,5 @@
 """The leaderboard (only customers who agreed to appear, by display name) and product
-recommendations from stored orders."""
+suggestions from stored orders (what buyers of the same items bought, or best sellers)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from engagement.ports import Clock
-from engagement.recommendations import Recommendation, recommend
+from engagement.recommendations import BEST_SELLERS_WINDOW, Suggestions, suggest
 from engagement.storage import tables as t
 from engagement.storage.customers import SqlCustomers
 from engagement.storage.database import Database
@@ -86,33 +86,46 @@ class CommunityService:
                 .values(leaderboard_name=None, updated_at=self._clock.now())
             )
 
-    async def recommendations(self, customer_id: str, limit: int = 3) -> list[Recommendation]:
+    async def suggestions(self, customer_id: str, limit: int = 3) -> Suggestions:
+        """What to suggest to the customer, and on what basis (engagement/recommendations.py):
+        what buyers of their items bought too, else the best sellers of the last
+        ``BEST_SELLERS_WINDOW`` they do not have."""
+        o, i = t.orders.c, t.order_items.c
+        kept = o.status.not_in(("cancelled", "refunded"))
         mine_q = (
-            sa.select(t.order_items.c.sku)
-            .join(t.orders, t.orders.c.id == t.order_items.c.order_id)
-            .where(t.orders.c.customer_id == customer_id)
-            .where(t.orders.c.status.not_in(("cancelled", "refunded")))
+            sa.select(i.sku)
+            .join(t.orders, o.id == i.order_id)
+            .where(o.customer_id == customer_id, kept)
         )
         async with self._db.connect() as conn:
             mine = set(await conn.scalars(mine_q))
-            if not mine:
-                return []
-            # Other customers who bought one of these, and everything they bought.
-            buyers = (
-                sa.select(t.orders.c.customer_id)
-                .join(t.order_items, t.order_items.c.order_id == t.orders.c.id)
-                .where(t.order_items.c.sku.in_(mine))
-                .where(t.orders.c.customer_id != customer_id)
-            )
-            rows = await conn.execute(
-                sa.select(t.orders.c.customer_id, t.order_items.c.sku, t.order_items.c.name)
-                .join(t.orders, t.orders.c.id == t.order_items.c.order_id)
-                .where(t.orders.c.customer_id.in_(buyers))
-                .where(t.orders.c.status.not_in(("cancelled", "refunded")))
-            )
             baskets: dict[str, set[str]] = defaultdict(set)
             names: dict[str, str] = {}
-            for row in rows:
-                baskets[row.customer_id].add(row.sku)
-                names[row.sku] = row.name
-        return recommend(mine, baskets.items(), names, limit)
+            if mine:
+                # Other customers who bought one of these, and everything they bought.
+                buyers = (
+                    sa.select(o.customer_id)
+                    .join(t.order_items, i.order_id == o.id)
+                    .where(i.sku.in_(mine), o.customer_id != customer_id)
+                )
+                rows = await conn.execute(
+                    sa.select(o.customer_id, i.sku, i.name)
+                    .join(t.orders, o.id == i.order_id)
+                    .where(o.customer_id.in_(buyers), kept)
+                )
+                for row in rows:
+                    baskets[row.customer_id].add(row.sku)
+                    names[row.sku] = row.name
+            # How many customers bought each item lately (counted in the database).
+            since = self._clock.now() - BEST_SELLERS_WINDOW
+            sold: dict[str, int] = {}
+            for row in await conn.execute(
+                sa.select(i.sku, sa.func.max(i.name).label("name"),
+                          sa.func.count(sa.distinct(o.customer_id)).label("buyers"))
+                .join(t.orders, o.id == i.order_id)
+                .where(o.placed_at >= since, kept)
+                .group_by(i.sku)
+            ):  # fmt: skip
+                sold[row.sku] = int(row.buyers)
+                names.setdefault(row.sku, row.name)
+        return suggest(mine, baskets.items(), sold, names, limit)

@@ -6,14 +6,16 @@ in English (the response of domain.yml, filled with the values the action return
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 import yaml
 
 from bot.composition import PROJECT_DIR
+from engagement.commerce import parse_commerce_event
 from engagement.rewards import IncomingEvent
 from tests.actions.conftest import buy, said
 
@@ -144,3 +146,71 @@ async def test_every_why_answer_reads_in_both_languages(language: str) -> None:
     for name in (r for r in responses if r.startswith("utter_why_")):
         (text,) = read({"responses": [{**values, "response": name}]}, language)
         assert "{" not in text, name
+
+
+async def sell(services, customer: str, order: str, skus: list[str], days_ago: int = 1) -> None:  # type: ignore[no-untyped-def]
+    at = datetime.now(timezone.utc) - timedelta(days=days_ago)
+    body = {
+        "id": f"buy-{order}", "type": "purchase", "occurred_at": at.isoformat(),
+        "customer": {"id": customer},
+        "order": {"id": order, "total": 10 * len(skus), "currency": "EUR",
+                  "items": [{"sku": s, "name": f"Item {s}", "quantity": 1, "price": 10}
+                            for s in skus]},
+    }  # fmt: skip
+    await services.rewards.record_event(
+        IncomingEvent.from_commerce(parse_commerce_event(json.dumps(body).encode()), body)
+    )
+
+
+async def test_a_buyer_nobody_else_bought_like_gets_best_sellers_and_is_told_so(
+    call, services
+) -> None:
+    """Was: "I have no purchase of yours to go on yet", to a customer who bought."""
+    baskets = {"a": ["SCARF"], "b": ["SCARF", "HAT"], "c": ["HAT"], "d": ["BELT"]}
+    for customer, skus in baskets.items():
+        await sell(services, customer, f"O-{customer}", skus)
+    await sell(services, "e", "O-e-old", ["SOCKS"], days_ago=45)
+    await sell(services, "f", "O-f-old", ["SOCKS"], days_ago=45)  # no longer "of the moment"
+    await sell(services, "customer-1", "O-1", ["LAMP"])
+    answer = await call("action_recommend", intent="ask_recommendation")
+    assert said(answer) == ["utter_recommend_best_sellers"]
+    assert read(answer, "fr") == [
+        "Aucun autre client n'a encore acheté les mêmes articles que vous, alors voici nos "
+        "meilleures ventes du moment, hors ce que vous avez déjà : Item HAT, Item SCARF, "
+        "Item BELT."
+    ]
+    english = await call("action_recommend", slots={"language": "en"})
+    assert read(english, "en") == [
+        "No other customer has bought the same items as you yet, so here are our best "
+        "sellers of the moment, apart from what you already have: Item HAT, Item SCARF, "
+        "Item BELT."
+    ]
+    await sell(services, "g", "O-g", ["LAMP", "SOCKS"])
+    together = await call("action_recommend", slots={"language": "en"})
+    assert read(together, "en") == ["Customers who bought the same items as you also chose: "
+                                    "Item SOCKS."]  # fmt: skip
+
+
+async def test_a_customer_who_bought_nothing_hears_so_and_gets_best_sellers(
+    call, services
+) -> None:
+    assert said(await call("action_recommend")) == ["utter_recommend_none"]  # an empty shop
+    await sell(services, "a", "O-a", ["SCARF"])
+    answer = await call("action_recommend", intent="ask_recommendation")
+    assert said(answer) == ["utter_recommend_none", "utter_recommend_best_sellers_to_start"]
+    assert read(answer, "fr") == [
+        "Je n'ai pas encore d'achat de votre part sur lequel m'appuyer : après votre première "
+        "commande, je pourrai vous suggérer des articles qui vont avec.",
+        "En attendant, voici nos meilleures ventes du moment : Item SCARF.",
+    ]
+
+
+async def test_a_buyer_in_a_shop_without_other_sales_is_not_told_they_bought_nothing(
+    call, services
+) -> None:
+    await sell(services, "customer-1", "O-1", ["LAMP"])
+    answer = await call("action_recommend", slots={"language": "en"})
+    assert read(answer, "en") == [
+        "No other customer has bought the same items as you yet, and I don't have enough "
+        "recent sales to suggest anything else: ask me again soon!"
+    ]

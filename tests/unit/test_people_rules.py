@@ -7,7 +7,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from engagement.identity import locked_out, new_link_code, normalised_code
-from engagement.recommendations import recommend
+from engagement.recommendations import (
+    BEST_SELLERS,
+    BOUGHT_TOGETHER,
+    best_sellers,
+    recommend,
+    suggest,
+)
 from engagement.referrals import referral_refusal
 from engagement.services.community import display_name
 
@@ -62,3 +68,29 @@ def test_recommendations_count_customers_not_orders_and_leave_out_what_one_has()
     assert [(r.name, r.customers) for r in found] == [("Scarf", 2), ("Hat", 1)]
     assert recommend(["PULL", "SCARF", "HAT"], baskets, names) == []
     assert recommend([], baskets, names) == []
+
+
+def test_best_sellers_rank_by_customers_and_leave_out_what_one_has() -> None:
+    sold = {"SCARF": 2, "HAT": 2, "BELT": 1, "LAMP": 5}
+    names = {"SCARF": "Scarf", "HAT": "Hat", "BELT": "Belt", "LAMP": "Lamp"}
+    found = best_sellers(sold, names, exclude=["LAMP"], limit=2)
+    assert [(r.name, r.customers) for r in found] == [("Hat", 2), ("Scarf", 2)]
+    assert best_sellers({}, names) == []
+
+
+def test_suggestions_fall_back_to_best_sellers_and_say_so() -> None:
+    """A buyer whose items nobody else bought, and a customer who bought nothing, both get
+    the best sellers; only the second is one with no purchase to go on."""
+    sold = {"SCARF": 3, "LAMP": 1}
+    names = {"SCARF": "Scarf", "LAMP": "Lamp", "HAT": "Hat"}
+    alone = suggest(["LAMP"], [], sold, names)
+    assert (alone.basis, [r.sku for r in alone.items], alone.bought) == (
+        BEST_SELLERS, ["SCARF"], True
+    )
+    newcomer = suggest([], [], sold, names)
+    assert (newcomer.basis, [r.sku for r in newcomer.items], newcomer.bought) == (
+        BEST_SELLERS, ["SCARF", "LAMP"], False
+    )
+    together = suggest(["LAMP"], [("b", ["LAMP", "HAT"])], sold, names)
+    assert (together.basis, [r.sku for r in together.items]) == (BOUGHT_TOGETHER, ["HAT"])
+    assert suggest(["LAMP"], [], {"LAMP": 1}, names).basis is None
