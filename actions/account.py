@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.talk import account_of, language_of
 from engagement.explanations import GENERIC_OUTCOMES, asked_about
 from engagement.services.account import AccountService
+from engagement.wording import format_amount, format_count, format_date, format_list, format_percent
 
 Domain = dict[str, Any]
 
@@ -31,7 +32,8 @@ class ActionCheckPoints(AccountAction):
         if customer is None:
             return []
         points = await self._account.points(customer)
-        dispatcher.utter_message(response="utter_points", points=points)
+        points_text = format_count(points, "point", language_of(tracker))
+        dispatcher.utter_message(response="utter_points", points=points, points_text=points_text)
         return []
 
 
@@ -49,9 +51,11 @@ class ActionCheckBadges(AccountAction):
         if not badges:
             dispatcher.utter_message(response="utter_no_badges")
             return []
-        english = language_of(tracker) == "en"
-        names = ", ".join(b.name_en if english else b.name_fr for b in badges)
-        dispatcher.utter_message(response="utter_badges", badges=names, count=len(badges))
+        language = language_of(tracker)
+        names = [b.name_en if language == "en" else b.name_fr for b in badges]
+        dispatcher.utter_message(
+            response="utter_badges", badges=format_list(names, language), count=len(badges)
+        )
         return []
 
 
@@ -68,11 +72,16 @@ class ActionListCoupons(AccountAction):
         coupons = await self._account.coupons(customer)
         if not coupons:
             dispatcher.utter_message(response="utter_no_coupons")
+        language = language_of(tracker)
         for coupon in coupons:
+            if coupon.kind == "percent":
+                discount = format_percent(coupon.value, language)
+            else:
+                discount = format_amount(coupon.value, language)
             dispatcher.utter_message(
                 response=f"utter_coupon_{coupon.kind}", code=coupon.code,
-                value=_number(coupon.value), min_basket=_number(coupon.min_basket),
-                expires=coupon.expires_at.date().isoformat(),
+                discount=discount, min_basket=format_amount(coupon.min_basket, language),
+                expires=format_date(coupon.expires_at, language),
             )  # fmt: skip
         return []
 
@@ -108,15 +117,18 @@ class ActionOrderStatus(AccountAction):
         order = await self._account.order(customer, asked)
         if order is None:
             dispatcher.utter_message(response="utter_order_unknown")
-        elif order.late:
-            dispatcher.utter_message(
-                response="utter_order_late", order_id=order.id, days=order.days_since_order
-            )
+            return []
+        days = order.days_since_order
+        days_text = format_count(days, "day", language_of(tracker))
+        if order.late:
+            response = "utter_order_late"
+        elif order.status == "placed" and days == 0:
+            response = "utter_order_placed_today"  # not "placed 0 days ago"
         else:
-            dispatcher.utter_message(
-                response=f"utter_order_{order.status}", order_id=order.id,
-                days=order.days_since_order,
-            )  # fmt: skip
+            response = f"utter_order_{order.status}"
+        dispatcher.utter_message(
+            response=response, order_id=order.id, days=days, days_text=days_text
+        )
         return []
 
 
@@ -145,9 +157,3 @@ class ActionWhyNoPoints(AccountAction):
                 order_id=answer.order_id or "",
             )  # fmt: skip
         return []
-
-
-def _number(value: Any) -> str:
-    """12.00 → "12", 7.50 → "7.50": amounts as customers write them."""
-    text = f"{value:.2f}"
-    return text[:-3] if text.endswith(".00") else text

@@ -9,9 +9,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.slots import LEADERBOARD_OFFER
-from actions.talk import account_of
+from actions.talk import account_of, language_of
 from engagement.recommendations import BEST_SELLERS, BOUGHT_TOGETHER
 from engagement.services.community import CommunityService
+from engagement.wording import format_count
 
 Domain = dict[str, Any]
 
@@ -35,10 +36,12 @@ class ActionLeaderboard(Action):
         board = await self._community.leaderboard(customer)
         if not board.top:
             dispatcher.utter_message(response="utter_leaderboard_empty")
+        language = language_of(tracker)
         for standing in board.top:
             dispatcher.utter_message(
                 response="utter_leaderboard_line", rank=standing.rank, name=standing.name,
                 points=standing.points,
+                points_text=format_count(standing.points, "point", language),
             )  # fmt: skip
         if board.mine is not None:
             dispatcher.utter_message(

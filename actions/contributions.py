@@ -22,6 +22,7 @@ from engagement.services.contributions import (
     UnknownContribution,
     VoteRefused,
 )
+from engagement.wording import format_count
 
 FAILURES = "form_failures"
 ORDER_ID = re.compile(r"^#?(?:cmd[- ]?)?\d{3,}$|^[a-z]+-\d+$", re.IGNORECASE)
@@ -133,7 +134,10 @@ class ActionSubmitReview(ContributionAction):
             dispatcher.utter_message(response="utter_contribution_needs_purchase")
             return [SlotSet(slot, None) for slot in REVIEW_SLOTS]
         points = await self._account.points_on("review_approved")
-        dispatcher.utter_message(response="utter_review_received", points=points)
+        dispatcher.utter_message(
+            response="utter_review_received", points=points,
+            points_text=format_count(points, "point", language_of(tracker)),
+        )  # fmt: skip
         announce(
             dispatcher, recorded.awards, await self._account.badge_names(), language_of(tracker)
         )
@@ -164,7 +168,10 @@ class ActionSubmitIdea(ContributionAction):
             dispatcher.utter_message(response="utter_contribution_needs_purchase")
             return [SlotSet(slot, None) for slot in IDEA_SLOTS]
         points = await self._account.points_on("idea_approved")
-        dispatcher.utter_message(response="utter_idea_received", points=points)
+        dispatcher.utter_message(
+            response="utter_idea_received", points=points,
+            points_text=format_count(points, "point", language_of(tracker)),
+        )  # fmt: skip
         return [SlotSet(slot, None) for slot in IDEA_SLOTS]
 
 
@@ -175,7 +182,9 @@ class ActionBrowseIdeas(ContributionAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        await show_ideas(self._contributions, dispatcher, "utter_ideas_intro")
+        await show_ideas(
+            self._contributions, dispatcher, "utter_ideas_intro", language_of(tracker)
+        )
         return []
 
 
@@ -188,7 +197,9 @@ class ActionVoteIdea(ContributionAction):
     ) -> list[EventType]:
         idea_id = next(tracker.get_latest_entity_values("idea_id"), None)
         if not idea_id:
-            await show_ideas(self._contributions, dispatcher, "utter_ask_which_idea")
+            await show_ideas(
+                self._contributions, dispatcher, "utter_ask_which_idea", language_of(tracker)
+            )
             return []
         customer = account_of(tracker, dispatcher)
         if customer is None:
@@ -205,12 +216,14 @@ class ActionVoteIdea(ContributionAction):
             dispatcher.utter_message(response="utter_contribution_needs_purchase")
             return []
         response = "utter_vote_counted" if counted else "utter_vote_already"
-        dispatcher.utter_message(response=response, votes=votes)
+        votes_text = format_count(votes, "vote", language_of(tracker))
+        dispatcher.utter_message(response=response, votes=votes, votes_text=votes_text)
         return []
 
 
 async def show_ideas(
-    contributions: ContributionService, dispatcher: CollectingDispatcher, intro: str
+    contributions: ContributionService, dispatcher: CollectingDispatcher, intro: str,
+    language: str,
 ) -> None:
     ideas = await contributions.best_ideas(limit=3)
     if not ideas:
@@ -220,5 +233,5 @@ async def show_ideas(
     for idea in ideas:
         dispatcher.utter_message(
             response="utter_idea_item", title=idea["title"], votes=idea["votes"],
-            idea_id=idea["id"],
+            votes_text=format_count(idea["votes"], "vote", language), idea_id=idea["id"],
         )  # fmt: skip

@@ -10,12 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.session import profile_slots
 from actions.slots import CUSTOMER_ID, LANGUAGE
-from actions.talk import account_of, channel_of
+from actions.talk import account_of, channel_of, language_of
 from engagement.customer_tokens import CLIENT_KEY
 from engagement.identity import LINK_CODE_TTL, LinkOutcome
 from engagement.services.account import AccountService
 from engagement.services.customers import CustomerService
 from engagement.services.identity import IdentityService
+from engagement.wording import format_count
 
 
 class ActionLinkAccount(Action):
@@ -39,7 +40,10 @@ class ActionLinkAccount(Action):
                 return []
             code = await self._identity.new_code(customer)
             minutes = int(LINK_CODE_TTL.total_seconds() // 60)
-            dispatcher.utter_message(response="utter_link_code", code=code.code, minutes=minutes)
+            dispatcher.utter_message(
+                response="utter_link_code", code=code.code, minutes=minutes,
+                minutes_text=format_count(minutes, "minute", language_of(tracker)),
+            )  # fmt: skip
             return []
         client = (tracker.latest_message.get("metadata") or {}).get(CLIENT_KEY)
         result = await self._identity.link(

@@ -9,9 +9,16 @@ from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.slots import LANGUAGE
-from actions.talk import account_of
+from actions.talk import account_of, language_of
 from engagement.services.account import AccountService
 from engagement.services.privacy import PrivacyService
+from engagement.wording import Noun, format_count
+
+# what export_my_data counts, with the noun each count is read with
+KEPT: dict[str, Noun] = {
+    "orders": "order", "events": "event", "contributions": "contribution", "badges": "badge",
+    "coupons": "coupon", "points": "point",
+}  # fmt: skip
 
 
 class ActionExportMyData(Action):
@@ -28,7 +35,10 @@ class ActionExportMyData(Action):
         if customer is None:
             return []
         kept = await self._account.summary(customer)
-        dispatcher.utter_message(response="utter_export_summary", **kept)
+        language = language_of(tracker)
+        texts = {f"{name}_text": format_count(kept[name], noun, language)
+                 for name, noun in KEPT.items()}  # fmt: skip
+        dispatcher.utter_message(response="utter_export_summary", **kept, **texts)
         dispatcher.utter_message(response="utter_export_full")
         return []
 

@@ -8,9 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.talk import account_of
+from actions.talk import account_of, language_of
 from engagement.referrals import REFERRAL, SHARE
 from engagement.services.referrals import ReferralService
+from engagement.wording import format_count
 
 
 class ActionReferFriend(Action):
@@ -32,7 +33,10 @@ class ActionReferFriend(Action):
             response="utter_referral_code", code=code.code, link=self._referrals.link(code)
         )
         if done.converted:
-            dispatcher.utter_message(response="utter_referrals_converted", count=done.converted)
+            dispatcher.utter_message(
+                response="utter_referrals_converted", count=done.converted,
+                friends_text=format_count(done.converted, "referred_friend", language_of(tracker)),
+            )  # fmt: skip
         return []
 
 
@@ -51,6 +55,7 @@ class ActionShareBrand(Action):
             return []
         code = await self._referrals.code_for(customer, SHARE)
         dispatcher.utter_message(
-            response="utter_share_link", link=self._referrals.link(code), visits=code.visits
-        )
+            response="utter_share_link", link=self._referrals.link(code), visits=code.visits,
+            visits_text=format_count(code.visits, "time", language_of(tracker)),
+        )  # fmt: skip
         return []

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.slots import CUSTOMER_ID, LANGUAGE
 from engagement.customer_tokens import customer_of_conversation
 from engagement.rewards import Award
+from engagement.wording import format_count
 
 
 def language_of(tracker: Tracker) -> str:
@@ -66,7 +67,10 @@ def announce(
         if award.outcome != "awarded":
             continue
         if award.points:
-            dispatcher.utter_message(response="utter_reward_points", points=award.points)
+            dispatcher.utter_message(
+                response="utter_reward_points", points=award.points,
+                points_text=format_count(award.points, "point", language),
+            )  # fmt: skip
         if award.badge:
             fr, en = badge_names.get(award.badge, (award.badge, award.badge))
             dispatcher.utter_message(

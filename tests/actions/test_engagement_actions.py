@@ -39,7 +39,8 @@ async def test_a_cancelled_order_leaves_a_coupon_the_customer_can_list(call, ser
     }))  # fmt: skip
     (coupon,) = (await call("action_list_coupons"))["responses"]
     assert coupon["response"] == "utter_coupon_percent"
-    assert (coupon["value"], coupon["min_basket"]) == ("10", "20") and len(coupon["code"]) >= 13
+    assert (coupon["discount"], coupon["min_basket"]) == ("10\u00a0%", "20\u00a0€")
+    assert len(coupon["code"]) >= 13
 
 
 @pytest.mark.parametrize(

@@ -323,7 +323,7 @@ def test_a_customer_buys_contributes_sees_rewards_then_erases_everything(fusion:
     badges = fusion.say(customer, "c'est quoi mes badges ?")[0]
     assert "Premier achat" in badges and "Premier avis" in badges
     (coupon,) = fusion.say(customer, "j'ai des bons de réduction ?")
-    assert coupon.startswith(f"🎟 {profile['coupons'][0]['code']} : -5 €")
+    assert coupon.startswith(f"🎟 {profile['coupons'][0]['code']} : -5\u00a0€ dès 30\u00a0€")
 
     export = admin(fusion, "GET", f"/api/v1/customers/{customer}/export").json()
     events = export["conversation_events"]  # from Rasa's tracker store, with our data
