@@ -1,4 +1,5 @@
-"""``action_greet``: greets by name when known; the first greeting ever adds the privacy notice."""
+"""``action_greet``: greets by name when known ("again" only to a customer greeted before);
+the first greeting ever adds the privacy notice."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ class ActionGreet(Action):
         greeting = await self._customers.greet(customer, tracker.get_slot(LANGUAGE))
         name = greeting.customer.first_name
         if name:
-            dispatcher.utter_message(response="utter_greet_named", name=name)
+            response = "utter_greet_named_again" if greeting.returning else "utter_greet_named"
+            dispatcher.utter_message(response=response, name=name)
         else:
             dispatcher.utter_message(response="utter_greet")
         if greeting.show_privacy_notice:

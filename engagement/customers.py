@@ -39,3 +39,10 @@ class Greeting:
 
     customer: Customer
     show_privacy_notice: bool
+
+    @property
+    def returning(self) -> bool:
+        """Whether the customer greeted us before this greeting (the privacy notice was
+        shown then): only a returning customer is told "nice to see you again"; the first
+        greeting ever is a plain one."""
+        return not self.show_privacy_notice

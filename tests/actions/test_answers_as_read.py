@@ -1,7 +1,7 @@
 """The actions' answers as a customer reads them, in French and in English: each response
 of domain.yml rendered with the values the action server returned (``tests.responses``).
-Dates are written out, amounts carry their currency and counted nouns agree with their
-number. NBSP is U+00A0, NNBSP U+202F (CLDR's spaces)."""
+Dates are written out, amounts carry their currency, counted nouns agree with their number
+and a first greeting does not say "again". NBSP is U+00A0, NNBSP U+202F (CLDR's spaces)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from engagement.storage import tables as t
 from tests.actions.conftest import buy, said
@@ -37,6 +38,13 @@ async def add_coupon(database, code: str, kind: str, value: str, min_basket: str
             value=Decimal(value), min_basket=Decimal(min_basket), created_at=now,
             expires_at=expires_at, event_id=f"tests-{code}", rule_id="tests",
         ))  # fmt: skip
+
+
+async def name_customer(database, customer: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    async with database.begin() as conn:
+        await conn.execute(
+            sa.update(t.customers).where(t.customers.c.id == customer).values(name=name)
+        )
 
 
 async def test_coupons_show_their_discount_basket_and_end_date_in_words(
@@ -142,3 +150,20 @@ async def test_links_and_codes_count_in_words(call, services) -> None:
     assert read(share, "en")[0].endswith("Opened 0 times so far.")
     assert read(await call("action_share_brand"), "fr")[0].endswith("Ouvert 0 fois jusqu'ici.")
 
+
+@pytest.mark.parametrize(
+    ("language", "first", "again"),
+    [("fr", "Bonjour Léa ! Que puis-je faire pour vous ?",
+      "Bonjour Léa ! Ravi de vous retrouver. Que puis-je faire pour vous ?"),
+     ("en", "Hello Léa! How can I help?", "Hello Léa! Nice to see you again. How can I help?")],
+)  # fmt: skip
+async def test_only_a_returning_customer_hears_nice_to_see_you_again(
+    call, services, database, language: str, first: str, again: str
+) -> None:
+    await buy(services, 1)
+    await name_customer(database, "customer-1", "Léa Martin")
+    slots = {"language": language}
+    hello = await call("action_greet", slots=slots)
+    assert said(hello) == ["utter_greet_named", "utter_privacy_notice"]
+    assert read(hello, language)[0] == first
+    assert read(await call("action_greet", slots=slots), language) == [again]
