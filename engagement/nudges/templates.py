@@ -29,18 +29,22 @@ from engagement.ladder import STAGES
 MAX_TEMPLATE_LENGTH = 1000
 MAX_CONSTANT = 10**6
 MAX_DECIMALS = 6  # |round(n): 10**n is computed, which takes seconds for n near MAX_CONSTANT
-# What a template may use; the planner fills them per customer (coupon at send time).
-VARIABLES = ("first_name", "points", "stage", "next_badge", "coupon_code", "coupon_value")
+# What a template may use; the planner fills them per customer (coupon at send time), in
+# the message's language: points_text is "1 250 points" / "1,250 points", coupon_value
+# "5 €" / "€5" (engagement/wording.py), points stays a number to compare.
+VARIABLES = ("first_name", "points", "points_text", "stage", "next_badge", "coupon_code",
+             "coupon_value")  # fmt: skip
 # What each variable can hold at send time, for the check that renders a template before it
 # is saved: text or a whole number, or nothing (a customer without a first name, a badge to
 # come or a coupon: the variable is then undefined, and the customer skipped if it is used).
 SAMPLES: dict[str, tuple[Any, ...]] = {
     "first_name": ("Camille", None),
     "points": (0, 1250),
+    "points_text": ("0 point", "1,250 points"),
     "stage": (STAGES[0], STAGES[-1]),
     "next_badge": ("Ambassadeur", None),
     "coupon_code": ("BIENVENUE5-7K2Q9XWM", None),
-    "coupon_value": ("5 €", "10 %", None),
+    "coupon_value": ("5\u00a0€", "10%", None),
 }
 # A message needs variables, if/else, comparisons and a few filters. Jinja's sandbox stops
 # attribute tricks but not a template that burns memory or CPU ('x' * 10**10, nested loops

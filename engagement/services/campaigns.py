@@ -24,10 +24,12 @@ from engagement.nudges.templates import (
     render,
 )
 from engagement.ports import Clock
+from engagement.rules.model import CouponTemplate
 from engagement.services.rules_book import RulesBook
 from engagement.services.snapshots import snapshots
 from engagement.storage import tables as t
 from engagement.storage.database import Database
+from engagement.wording import format_amount, format_count, format_percent
 
 DRAFT, SCHEDULED, PAUSED, DONE, ARCHIVED = "draft", "scheduled", "paused", "done", "archived"
 EDITABLE = (DRAFT, PAUSED)
@@ -147,10 +149,16 @@ class CampaignService:
         found = [c async for c in snapshots(self._db, now, [customer_id], **options)]
         if not found:
             raise InvalidField("customer_id", "unknown customer")
-        values = template_values(found[0], coupon_code="PREVIEW0000000000" if spec.coupon else None)
+        coupon = None
+        if spec.coupon:
+            async with self._db.connect() as conn:
+                coupon = (await self._rules.in_force(conn)).rules.coupons.get(spec.coupon)
         environment = new_environment()
         rendered = {}
         for lang, text in spec.messages.items():
+            values = template_values(
+                found[0], "PREVIEW0000000000" if spec.coupon else None, language=lang, coupon=coupon
+            )
             try:
                 rendered[lang] = render(environment, text, values)
             except MissingData as exc:
@@ -199,11 +207,26 @@ class CampaignService:
         return next_run(spec.schedule, now - timedelta(microseconds=1), self._guards.brand_timezone)
 
 
-def template_values(customer: Any, coupon_code: str | None = None) -> dict[str, Any]:
+def template_values(
+    customer: Any, coupon_code: str | None = None, *, language: str,
+    coupon: CouponTemplate | None = None,
+) -> dict[str, Any]:
+    """What a message in ``language`` may use for ``customer``: ``points`` stays a number
+    (for comparisons), ``points_text`` is that number with its noun ("1 250 points",
+    "1 point"), ``coupon_value`` the coupon's discount as the language writes it ("5 €" /
+    "€5", "10 %" / "10%")."""
     return {
-        "first_name": customer.first_name, "points": customer.points, "stage": customer.stage,
-        "next_badge": customer.next_badge, "coupon_code": coupon_code,
+        "first_name": customer.first_name, "points": customer.points,
+        "points_text": format_count(customer.points, "point", language),
+        "stage": customer.stage, "next_badge": customer.next_badge, "coupon_code": coupon_code,
+        "coupon_value": coupon_value(coupon, language) if coupon is not None else None,
     }  # fmt: skip
+
+
+def coupon_value(coupon: CouponTemplate, language: str) -> str:
+    if coupon.kind == "percent":
+        return format_percent(coupon.value, language)
+    return format_amount(coupon.value, language)
 
 
 def _as_json(row: Any) -> dict[str, Any]:

@@ -237,13 +237,12 @@ class NudgeService:
             if reason is not None or spec is None or customer is None:
                 send.changes = {"status": "skipped", "reason": reason, "lease_until": None}
                 continue
-            code = value = None
+            code, template = None, None
             if spec.coupon:
                 template = rules.coupons[spec.coupon]
                 code = row.coupon_code or new_coupon_code()
-                value = f"{template.value:g}{' %' if template.kind == 'percent' else ' €'}"
-            values = {**template_values(customer, code), "coupon_value": value}
             try:
+                values = template_values(customer, code, language=row.language, coupon=template)
                 key = (row.campaign_id, row.language)
                 if key not in compiled:
                     compiled[key] = environment.from_string(spec.messages[row.language])

@@ -58,7 +58,7 @@ const OP_LABELS = {
 };
 // mirrors engagement/nudges/campaigns.py TRIGGER_EVENTS
 const TRIGGER_EVENTS = ["purchase", "first_purchase", "delivery", "review_approved", "idea_approved"];
-const VARIABLES = ["first_name", "points", "stage", "next_badge", "coupon_code", "coupon_value"];
+const VARIABLES = ["first_name", "points", "points_text", "stage", "next_badge", "coupon_code", "coupon_value"];
 const EDITABLE = ["draft", "paused"];
 const PLACEHOLDER_SCHEDULE = { cron: "0 10 * * 1" };
 
