@@ -100,6 +100,9 @@ class ActionCheckProgress(AccountAction):
         dispatcher.utter_message(
             response=f"utter_progress_{progress.stage}", points=progress.points
         )
+        step = await self._account.next_step(customer, in_conversation=True)
+        if step is not None:
+            dispatcher.utter_message(response=f"utter_next_step_{step}")
         return []
 
 

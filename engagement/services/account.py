@@ -3,7 +3,7 @@ coupons, progress on the ladder, orders, and why a reward was not given."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -20,8 +20,9 @@ from engagement.explanations import (
     explain,
     order_id_forms,
 )
-from engagement.ladder import STAGES
+from engagement.ladder import STAGES, LadderCriteria, next_step
 from engagement.ports import Clock
+from engagement.rewards import customer_counters
 from engagement.services.rules_book import RulesBook
 from engagement.storage import tables as t
 from engagement.storage.database import Database
@@ -120,6 +121,37 @@ class AccountService:
         index = STAGES.index(stage)
         next_stage = STAGES[index + 1] if index + 1 < len(STAGES) else None
         return Progress(stage, next_stage, points)
+
+    async def next_step(self, customer_id: str, in_conversation: bool = True) -> str | None:
+        """What the customer can do next on the ladder that they have not done yet
+        (``engagement.ladder.next_step``), from the same facts the rewards engine decides
+        the stage with. A customer talking to the assistant has talked: the conversation
+        under way counts, whether or not an event recorded it yet."""
+        c = t.contributions.c
+        async with self._db.connect() as conn:
+            store = SqlRewards(conn)
+            language = await conn.scalar(
+                sa.select(t.customers.c.language).where(t.customers.c.id == customer_id)
+            )
+            facts = customer_counters(
+                await store.event_counts(customer_id),
+                await store.balance(customer_id),
+                await store.badges(customer_id),
+                language,
+                await store.consent(customer_id),
+            )
+            facts["pending_contributions"] = int(
+                await conn.scalar(
+                    sa.select(sa.func.count()).where(
+                        c.customer_id == customer_id, c.status == "pending"
+                    )
+                )
+                or 0
+            )
+            ladder = (await self._rules.in_force(conn)).rules.ladder
+        if in_conversation:
+            facts["conversations"] += 1
+        return next_step(facts, replace(LadderCriteria(), **ladder))
 
     async def order(self, customer_id: str, order_id: str | None) -> OrderView | None:
         """The customer's order ``order_id`` (or their latest one); None when unknown."""

@@ -214,3 +214,45 @@ async def test_a_buyer_in_a_shop_without_other_sales_is_not_told_they_bought_not
         "No other customer has bought the same items as you yet, and I don't have enough "
         "recent sales to suggest anything else: ask me again soon!"
     ]
+
+
+async def progress(call, language: str = "en") -> dict:  # type: ignore[no-untyped-def]
+    return await call(  # type: ignore[no-any-return]
+        "action_check_progress", intent="check_progress", slots={"language": language}
+    )
+
+
+async def test_a_buyer_talking_to_the_assistant_is_not_told_to_talk_to_it(call, services) -> None:
+    """Was: "You chose us, thank you! Next step: talk with me after your purchase (…)", to a
+    customer who is talking with the assistant."""
+    await buy(services, 1)
+    answer = await progress(call)
+    assert said(answer) == ["utter_progress_choice", "utter_next_step_join_club"]
+    assert read(answer, "en") == [
+        "You chose us, thank you! You have 60 points.",
+        "Next step: join the club, accept our news or buy from us again.",
+    ]
+    assert read(await progress(call, "fr"), "fr") == [
+        "Vous nous avez choisis, merci ! Vous avez 60 points.",
+        "Prochaine étape : rejoindre le club, accepter nos nouvelles ou racheter chez nous.",
+    ]
+    assert said(await call("action_join_club", intent="join_club"))[0] == "utter_club_joined"
+    assert said(await progress(call))[1:] == ["utter_next_step_contribute"]
+    await call("action_submit_review", intent="inform", slots=REVIEW)
+    waiting = await progress(call)
+    assert said(waiting)[1:] == ["utter_next_step_contribution_pending"]
+    (review,) = await services.contributions.queue("pending", "review")
+    await services.contributions.moderate(review["id"], "approve", "tests")
+    published = await progress(call, "fr")
+    assert read(published, "fr")[1:] == [
+        "Prochaine étape : contribuer d'une autre façon que celle que vous connaissez déjà : "
+        "un avis, une idée, un parrainage ou un partage."
+    ]
+
+
+async def test_a_customer_who_never_bought_is_told_to_buy_first(call) -> None:
+    stage, step = read(await progress(call, "fr"), "fr")
+    assert stage.startswith("Vous découvrez la boutique.") and "étape" not in stage
+    assert step == (
+        "Prochaine étape : votre premier achat, qui vous rapporte aussi vos premiers points."
+    )

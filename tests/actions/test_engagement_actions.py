@@ -27,7 +27,7 @@ async def test_after_a_purchase_the_customer_sees_points_badge_and_progress(call
     english = await call("action_check_badges", slots={"language": "en"})
     assert english["responses"][0]["badges"] == "First purchase"
     progress = await call("action_check_progress", intent="check_progress")
-    assert said(progress) == ["utter_progress_choice"]
+    assert said(progress) == ["utter_progress_choice", "utter_next_step_join_club"]
 
 
 async def test_a_cancelled_order_leaves_a_coupon_the_customer_can_list(call, services) -> None:

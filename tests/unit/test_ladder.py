@@ -1,6 +1,6 @@
 from datetime import datetime, timezone
 
-from engagement.ladder import LadderCriteria, is_zapped, stage_change, stage_of
+from engagement.ladder import LadderCriteria, is_zapped, next_step, stage_change, stage_of
 
 AT = datetime(2026, 11, 24, tzinfo=timezone.utc)
 
@@ -38,3 +38,32 @@ def test_a_stage_change_is_an_event_only_when_the_stage_moves() -> None:
     assert stage_change("c", "choice", "choice", AT) is None
     changed = stage_change("c", None, "choice", AT)
     assert changed is not None and (changed.from_stage, changed.to_stage) == ("need", "choice")
+
+
+def test_the_next_step_of_a_buyer_talking_to_us_is_not_to_talk() -> None:
+    """A customer who bought and talks to the assistant now (their conversation counted)
+    was told "talk with me after your purchase": the next step is one not taken yet."""
+    assert next_step({}) == "first_purchase"
+    assert next_step({"purchases": 1}) == "talk"  # bought, never talked
+    talking = {"purchases": 1, "conversations": 1}
+    assert next_step(talking) == "join_club"  # answering a message is no step of theirs
+    assert next_step({**talking, "club_member": True}) == "contribute"
+    assert next_step({**talking, "opted_in": True, "pending_contributions": 1}) == (
+        "contribution_pending"
+    )
+    contributed = {**talking, "purchases": 2, "contributions": 1, "contribution_kinds": 1}
+    assert next_step(contributed) == "contribute_another_way"
+    assert next_step({**contributed, "contribution_kinds": 2}) == "stay_connected"
+
+
+def test_answering_a_message_is_named_only_when_nothing_else_is_left() -> None:
+    everything_else = {"purchases": 2, "conversations": 1, "contributions": 2,
+                       "contribution_kinds": 2, "channels": 2}  # fmt: skip
+    assert stage_of(everything_else) == "relation"
+    assert next_step(everything_else) == "answer_message"
+    assert next_step({**everything_else, "nudge_answers": 1}) is None  # the top
+
+
+def test_the_next_step_follows_configured_criteria() -> None:
+    criteria = LadderCriteria(conversations_for_relation=3)
+    assert next_step({"purchases": 1, "conversations": 1}, criteria) == "talk"
