@@ -123,14 +123,11 @@ class ActionOrderStatus(AccountAction):
             return []
         days = order.days_since_order
         days_text = format_count(days, "day", language_of(tracker))
-        if order.late:
-            response = "utter_order_late"
-        elif order.status == "placed" and days == 0:
-            response = "utter_order_placed_today"  # not "placed 0 days ago"
-        else:
-            response = f"utter_order_{order.status}"
+        status = "late" if order.late else order.status
+        if status == "placed" and days == 0:
+            status = "placed_today"  # not "placed 0 days ago"
         dispatcher.utter_message(
-            response=response, order_id=order.id, days=days, days_text=days_text
+            response=f"utter_order_{status}", order_id=order.id, days=days, days_text=days_text
         )
         return []
 
