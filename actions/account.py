@@ -8,9 +8,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.orders import match_order, say_not_theirs
 from actions.talk import account_of, language_of
 from engagement.explanations import GENERIC_OUTCOMES, asked_about
 from engagement.services.account import AccountService
+from engagement.services.orders import OrderBook
 from engagement.wording import format_amount, format_count, format_date, format_list, format_percent
 
 Domain = dict[str, Any]
@@ -107,6 +109,13 @@ class ActionCheckProgress(AccountAction):
 
 
 class ActionOrderStatus(AccountAction):
+    """The order the customer names however they write it (or by an item in it), else their
+    latest; a number that is none of theirs is said to be so, with theirs."""
+
+    def __init__(self, account: AccountService, orders: OrderBook) -> None:
+        super().__init__(account)
+        self._orders = orders
+
     def name(self) -> str:
         return "action_order_status"
 
@@ -116,10 +125,13 @@ class ActionOrderStatus(AccountAction):
         customer = account_of(tracker, dispatcher)
         if customer is None:
             return []
-        asked = next(tracker.get_latest_entity_values("order_id"), None)
-        order = await self._account.order(customer, asked)
+        match = await match_order(self._orders, tracker, customer)
+        if match.order is None and say_not_theirs(dispatcher, match, language_of(tracker)):
+            return []
+        named = match.order or (match.offered[0] if match.offered else None)
+        order = await self._account.order(customer, named.id) if named else None
         if order is None:
-            dispatcher.utter_message(response="utter_order_unknown")
+            dispatcher.utter_message(response="utter_no_orders_yet")
             return []
         days = order.days_since_order
         days_text = format_count(days, "day", language_of(tracker))

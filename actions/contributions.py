@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -11,8 +10,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.talk import account_of, announce, channel_of, language_of, message_key
-from engagement.contributions import MAX_BODY, MAX_TITLE, Submission, parse_rating
+from actions.orders import match_order, say_not_theirs
+from actions.talk import account_of, announce, channel_of, customer_of, language_of, message_key
+from engagement.contributions import (
+    MAX_BODY,
+    MAX_TITLE,
+    Submission,
+    parse_rating,
+    parse_rating_in_sentence,
+)
 from engagement.ports import Clock
 from engagement.services.account import AccountService
 from engagement.services.contributions import (
@@ -22,12 +28,17 @@ from engagement.services.contributions import (
     UnknownContribution,
     VoteRefused,
 )
+from engagement.services.orders import OrderBook
 from engagement.wording import format_count
 
 FAILURES = "form_failures"
-ORDER_ID = re.compile(r"^#?(?:cmd[- ]?)?\d{3,}$|^[a-z]+-\d+$", re.IGNORECASE)
 REVIEW_SLOTS = ("review_subject", "review_rating", "review_text")
 IDEA_SLOTS = ("idea_title", "idea_text")
+
+
+def _requested(tracker: Tracker) -> str | None:
+    """The slot the form asked for, None on the message that opened it."""
+    return tracker.get_slot("requested_slot")
 
 
 def contribution_id(tracker: Tracker, kind: str) -> str:
@@ -59,12 +70,42 @@ class Validator(FormValidationAction):
 
 
 class ValidateReviewForm(Validator):
+    """Takes what the message that opens the form already says: "I'd give the blue mug 4 out
+    of 5" names the order (by its item) and the rating; the form asks only the rest."""
+
+    def __init__(self, orders: OrderBook) -> None:
+        self._orders = orders
+
     def name(self) -> str:
         return "validate_review_form"
 
-    def validate_review_subject(
+    async def extract_review_subject(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        customer = customer_of(tracker)
+        if tracker.get_slot("review_subject") or customer is None or _requested(tracker):
+            return {}
+        match = await match_order(self._orders, tracker, customer)
+        return {"review_subject": match.order.id} if match.order else {}
+
+    def extract_review_rating(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("review_rating") or _requested(tracker) == "review_rating":
+            return {}  # at its question, the slot's own mapping takes the answer
+        rating = parse_rating_in_sentence(str(tracker.latest_message.get("text") or ""))
+        return {"review_rating": str(rating)} if rating else {}
+
+    async def validate_review_subject(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        customer = customer_of(tracker)
+        if customer is not None:
+            match = await match_order(self._orders, tracker, customer, text=str(value or ""))
+            if match.order is not None:
+                return self.accept("review_subject", match.order.id)
+            if say_not_theirs(dispatcher, match, language_of(tracker)):
+                return {"review_subject": None}
         return self.text("review_subject", value, 2, 128, dispatcher, tracker)
 
     def validate_review_rating(
@@ -116,7 +157,7 @@ class ActionSubmitReview(ContributionAction):
         if customer is None:
             return [SlotSet(slot, None) for slot in REVIEW_SLOTS]
         subject = str(tracker.get_slot("review_subject") or "")
-        is_order = bool(ORDER_ID.match(subject))
+        is_order = any(ch.isdigit() for ch in subject) and " " not in subject.strip()
         try:
             _, recorded = await self._contributions.submit(
             Submission(

@@ -10,22 +10,67 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.contributions import Validator
+from actions.orders import match_order, say_not_theirs
 from actions.talk import account_of, announce, channel_of, customer_of, event_id, language_of
 from engagement.contributions import MAX_BODY, problem_kind
 from engagement.ports import Clock
 from engagement.rewards import IncomingEvent
 from engagement.services.account import AccountService
+from engagement.services.orders import OrderBook
 from engagement.services.rewards import RewardsService
 
 PROBLEM_SLOTS = ("problem_order", "problem_kind", "problem_details")
+DESCRIBED_WORDS = 5  # a first message this long that says what went wrong tells the story
+
+
+def _requested(tracker: Tracker) -> str | None:
+    """The slot the form asked for, None on the message that opened it."""
+    return tracker.get_slot("requested_slot")
 
 
 class ValidateProblemForm(Validator):
-    def __init__(self, account: AccountService) -> None:
-        self._account = account
+    """Every answer the customer's messages already hold is taken: "mon canapé CMD-70009 est
+    arrivé avec un pied cassé" gives the order, the kind and the description at once; the
+    form asks only for what is missing."""
+
+    def __init__(self, orders: OrderBook) -> None:
+        self._orders = orders
 
     def name(self) -> str:
         return "validate_problem_form"
+
+    async def extract_problem_order(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        customer = customer_of(tracker)
+        if tracker.get_slot("problem_order") or customer is None or _requested(tracker):
+            return {}
+        match = await match_order(self._orders, tracker, customer)
+        return {"problem_order": match.order.id} if match.order else {}
+
+    def extract_problem_kind(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """From the first message when it says what happened; at the "what happened?"
+        question, from whatever the customer writes (a button or their own words)."""
+        if tracker.get_slot("problem_kind"):
+            return {}
+        text = str(tracker.latest_message.get("text") or "")
+        kind = problem_kind(text)
+        if _requested(tracker) == "problem_kind" or kind != "other":
+            return {"problem_kind": kind}
+        return {}
+
+    def extract_problem_details(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A first message that tells the story ("arrivé avec un pied cassé") is the story."""
+        text = str(tracker.latest_message.get("text") or "").strip()
+        if tracker.get_slot("problem_details") or _requested(tracker):
+            return {}
+        if problem_kind(text) != "other" and len(text.split()) >= DESCRIBED_WORDS:
+            return {"problem_details": text}
+        return {}
 
     async def validate_problem_order(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -33,10 +78,11 @@ class ValidateProblemForm(Validator):
         customer = customer_of(tracker)
         if customer is None:  # anonymous: the form ends at once, the report says to sign in
             return {"problem_order": "-", "problem_kind": "other", "problem_details": "-"}
-        order = await self._account.order(customer, str(value or ""))
-        if order is None:
-            return self.refuse("problem_order", dispatcher, tracker)
-        return self.accept("problem_order", order.id)
+        match = await match_order(self._orders, tracker, customer, text=str(value or ""))
+        if match.order is not None:
+            return self.accept("problem_order", match.order.id)
+        say_not_theirs(dispatcher, match, language_of(tracker))
+        return {"problem_order": None}  # action_ask_problem_order offers theirs
 
     def validate_problem_kind(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -41,6 +41,7 @@ from actions.handoff import ActionHandoff
 from actions.identity import ActionLinkAccount
 from actions.language import ActionChangeLanguage
 from actions.nudges import ActionShowNudge
+from actions.orders import ActionAskProblemOrder
 from actions.privacy import ActionDeleteMyData, ActionExportMyData
 from actions.problems import ActionReportProblem, ValidateProblemForm
 from actions.referrals import ActionReferFriend, ActionShareBrand
@@ -58,6 +59,7 @@ from engagement.services.expiry import ExpiryService
 from engagement.services.handoffs import HandoffService
 from engagement.services.identity import IdentityService
 from engagement.services.operations import Operations
+from engagement.services.orders import OrderBook
 from engagement.services.privacy import PrivacyService, Pseudonyms
 from engagement.services.referrals import ReferralService
 from engagement.services.rewards import RewardsService
@@ -132,6 +134,7 @@ class AssistantServices:
     community: CommunityService
     handoffs: HandoffService
     privacy: PrivacyService
+    orders: OrderBook
     clock: Clock
 
     @classmethod
@@ -152,6 +155,7 @@ class AssistantServices:
             community=CommunityService(database, clock),
             handoffs=HandoffService(database, clock),
             privacy=PrivacyService(database, clock, Pseudonyms.keyed(server_secret)),
+            orders=OrderBook(database),
             clock=clock,
         )
 
@@ -160,7 +164,7 @@ def build_actions(services: AssistantServices) -> list[Action]:
     s = services
     account_actions = (
         ActionCheckPoints, ActionCheckBadges, ActionListCoupons, ActionCheckProgress,
-        ActionOrderStatus, ActionWhyNoPoints,
+        ActionWhyNoPoints,
     )  # fmt: skip
     contribution_actions = (
         ActionSubmitReview, ActionSubmitIdea, ActionBrowseIdeas, ActionVoteIdea,
@@ -185,9 +189,11 @@ def build_actions(services: AssistantServices) -> list[Action]:
             action(s.rewards, s.account, s.clock)
             for action in (ActionOptIn, ActionOptOut, ActionJoinClub)
         ),
-        ValidateReviewForm(),
+        ActionOrderStatus(s.account, s.orders),
+        ActionAskProblemOrder(s.orders),
+        ValidateReviewForm(s.orders),
         ValidateIdeaForm(),
-        ValidateProblemForm(s.account),
+        ValidateProblemForm(s.orders),
         ActionReportProblem(s.rewards, s.account, s.clock),
         *(action(s.contributions, s.account, s.clock) for action in contribution_actions),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -96,10 +97,36 @@ _RATING_WORDS = {
 }  # fmt: skip
 
 
-def parse_rating(text: str | None) -> int | None:
-    """1–5 from what a customer types: "4", "4/5", "4 étoiles", "quatre", "five stars"."""
+_OUT_OF_FIVE = re.compile(
+    r"\b([1-5]|un|une|one|deux|two|trois|three|quatre|four|cinq|five)\s*"
+    r"(?:/\s*5|sur\s+5|out\s+of\s+5|[ée]toiles?|stars?|\u2b50|\u2605)", re.IGNORECASE
+)
+_STARS = re.compile(r"[\u2605\u2b50]")
+
+
+def parse_rating_in_sentence(text: str | None) -> int | None:
+    """A rating stated as one anywhere in a sentence: "je lui mets quatre étoiles", "I'd give
+    the blue mug 4 out of 5", "3/5", "★★★★" (a bare number is not: "2 jours de retard")."""
     if not text:
         return None
+    stated = _OUT_OF_FIVE.search(text.lower())
+    if stated:
+        word = stated.group(1)
+        return int(word) if word.isdigit() else _RATING_WORDS[word]
+    stars = len(_STARS.findall(text))
+    if 1 <= stars <= 5 and not _STARS.sub("", text).strip(" .!"):
+        return stars
+    return None
+
+
+def parse_rating(text: str | None) -> int | None:
+    """1–5 from the answer to "what rating?": "4", "4/5", "4 étoiles", "quatre", "five
+    stars", or a sentence that states one."""
+    if not text:
+        return None
+    stated = parse_rating_in_sentence(text)
+    if stated:
+        return stated
     words = text.lower().replace("/", " ").replace("*", " ").split()
     if not words:
         return None
@@ -111,7 +138,8 @@ def parse_rating(text: str | None) -> int | None:
 PROBLEM_KINDS = ("broken", "missing_item", "wrong_item", "late", "other")
 _PROBLEM_WORDS = (
     ("broken", ("cass", "abîm", "abim", "broke", "damag", "défect", "defect", "troué", "hole")),
-    ("missing_item", ("manqu", "missing", "pas tout", "incomplet", "incomplete")),
+    ("missing_item", ("manqu", "missing", "pas tout", "incomplet", "incomplete", "pas dans",
+                      "absent", "oubli", "not in the", "wasn't in", "was not in", "forgot")),
     ("wrong_item", ("mauvais", "wrong", "pas le bon", "taille", "size", "couleur", "colour")),
     ("late", ("retard", "late", "jamais", "never", "toujours pas", "still not", "perdu", "lost")),
 )

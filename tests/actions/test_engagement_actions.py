@@ -46,7 +46,7 @@ async def test_a_cancelled_order_leaves_a_coupon_the_customer_can_list(call, ser
 @pytest.mark.parametrize(
     ("asked", "days_ago", "response"),
     [("48213", 1, "utter_order_placed"), ("#48213", 9, "utter_order_late"),
-     ("CMD-99999", 1, "utter_order_unknown")],
+     ("CMD-99999", 1, "utter_order_not_theirs")],
 )  # fmt: skip
 async def test_order_status_is_transparent_about_a_late_order(
     call, services, asked, days_ago, response
