@@ -4,17 +4,10 @@ short French and English conversations over REST, the safe defaults, a clean sto
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import signal
 import socket
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,107 +16,23 @@ import pytest
 import requests
 import socketio
 
-from bot.composition import PROJECT_DIR
 from bot.rasa_api import bearer
 from engagement.customer_tokens import mint_customer_token
-from engagement.shop_signature import shop_headers
-from tests.conftest import TEST_TOKENS, as_customer, customer_token
-from tests.stores import free_port
-
-
-def rasa_auth() -> dict[str, str]:
-    """A fresh JWT for Rasa's HTTP API (they expire after 5 minutes)."""
-    return bearer(TEST_TOKENS["FUSION_RASA_TOKEN"])
+from tests.conftest import TEST_TOKENS, customer_token
+from tests.product import (
+    START_TIMEOUT,
+    Fusion,
+    admin,
+    approve,
+    new_customer,
+    purchase,
+    rasa_auth,
+    start,
+    stop,
+    user_messages,
+)
 
 pytestmark = pytest.mark.slow
-
-START_TIMEOUT = 300
-
-
-@dataclass
-class Fusion:
-    process: subprocess.Popen[str]
-    rasa: str
-    actions: str
-    engagement: str
-    output: list[str] = field(default_factory=list)
-
-    def say(self, customer: str, message: str) -> list[str]:
-        """``message`` from ``customer``, signed in on the shop (a customer token)."""
-        return self.post(message, headers=as_customer(customer))
-
-    def say_anonymously(self, sender: str, message: str) -> list[str]:
-        """``message`` with no customer token: whatever ``sender`` claims to be."""
-        return self.post(message, sender=sender)
-
-    def post(self, message: str, sender: str | None = None, headers: dict | None = None
-             ) -> list[str]:  # fmt: skip
-        body = {"message": message} | ({"sender": sender} if sender else {})
-        response = requests.post(f"{self.rasa}/webhooks/rest/webhook", json=body,
-                                 headers=headers or {}, timeout=60)  # fmt: skip
-        assert response.status_code == 200, response.text
-        return [m.get("text", "") for m in response.json()]
-
-    def wait_for(self, text: str, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(text in line for line in self.output):
-                return True
-            if self.process.poll() is not None:
-                return False
-            time.sleep(0.5)
-        return False
-
-
-def start(tmp_path: Path, **overrides: str) -> Fusion:
-    ports = {"rasa": free_port(), "actions": free_port(), "engagement": free_port()}
-    env = {
-        **os.environ,
-        **TEST_TOKENS,
-        "FUSION_DATA_DIR": str(tmp_path),
-        "FUSION_RASA_PORT": str(ports["rasa"]),
-        "FUSION_ACTION_PORT": str(ports["actions"]),
-        "FUSION_ENGAGEMENT_PORT": str(ports["engagement"]),
-        "RASA_TELEMETRY_ENABLED": "false",
-        "FUSION_ERASURE_INTERVAL_S": "1",
-        "FUSION_NUDGE_INTERVAL_S": "1",
-        "FUSION_NUDGE_QUIET_S": "1",
-        "FUSION_QUIET_HOURS": "00:00-00:00",  # the suite runs at any hour
-        **overrides,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    fusion = Fusion(
-        process,
-        rasa=f"http://127.0.0.1:{env['FUSION_RASA_PORT']}",
-        actions=f"http://127.0.0.1:{env['FUSION_ACTION_PORT']}",
-        engagement=f"http://127.0.0.1:{env['FUSION_ENGAGEMENT_PORT']}",
-    )
-    threading.Thread(target=_collect, args=(process, fusion.output), daemon=True).start()
-    return fusion
-
-
-def _collect(process: subprocess.Popen[str], lines: list[str]) -> None:
-    assert process.stdout is not None
-    for line in process.stdout:
-        lines.append(line.rstrip())
-
-
-def stop(fusion: Fusion) -> int:
-    if fusion.process.poll() is None:
-        fusion.process.send_signal(signal.SIGTERM)
-    try:
-        return fusion.process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(fusion.process.pid, signal.SIGKILL)
-        raise
 
 
 @pytest.fixture(scope="module")
@@ -134,10 +43,6 @@ def fusion(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         pytest.fail("fusion did not start:\n" + "\n".join(running.output[-60:]))
     yield running
     stop(running)
-
-
-def new_customer() -> str:
-    return f"customer-{uuid.uuid4().hex[:8]}"
 
 
 def test_a_french_conversation(fusion: Fusion) -> None:
@@ -253,46 +158,6 @@ def test_the_apis_need_their_tokens(fusion: Fusion) -> None:
     assert requests.get(f"{fusion.rasa}/status", headers=rasa_auth(), timeout=10).json()["model_id"]
     assert requests.post(f"{fusion.actions}/webhook", json={}, timeout=10).status_code == 401
     assert requests.get(f"{fusion.engagement}/health", timeout=10).status_code == 200
-
-
-def shop_event(fusion: Fusion, body: dict) -> None:
-    raw = json.dumps(body).encode()
-    headers = shop_headers(TEST_TOKENS["FUSION_SHOP_SECRET"], "POST", "/api/v1/events", raw)
-    response = requests.post(
-        f"{fusion.engagement}/api/v1/events", data=raw, headers=headers, timeout=10,
-    )  # fmt: skip
-    assert response.status_code == 201, response.text
-
-
-def admin(fusion: Fusion, method: str, path: str, **kwargs) -> requests.Response:  # type: ignore[no-untyped-def]
-    headers = {"Authorization": f"Bearer {TEST_TOKENS['FUSION_ADMIN_TOKEN']}"}
-    return requests.request(method, f"{fusion.engagement}{path}", headers=headers, timeout=10,
-                            **kwargs)  # fmt: skip
-
-
-def purchase(fusion: Fusion, customer: str, order_id: str, price: float) -> None:
-    item = {"sku": f"SKU-{order_id}", "name": "Pull", "quantity": 1, "price": price}
-    order = {"id": order_id, "total": price, "currency": "EUR", "items": [item]}
-    shop_event(fusion, {"id": f"buy-{order_id}", "type": "purchase",
-                        "occurred_at": datetime.now(timezone.utc).isoformat(),
-                        "customer": {"id": customer, "name": "Léa Martin", "language": "fr"},
-                        "order": order})  # fmt: skip
-
-
-def approve(fusion: Fusion, kind: str, customer: str) -> None:
-    queue = admin(fusion, "GET", f"/api/v1/contributions?kind={kind}").json()["contributions"]
-    (mine,) = (c for c in queue if c["customer_id"] == customer)
-    approved = admin(fusion, "POST", f"/api/v1/contributions/{mine['id']}/moderation",
-                     json={"decision": "approve"})  # fmt: skip
-    assert approved.status_code == 200, approved.text
-
-
-def user_messages(fusion: Fusion, sender: str) -> list[str]:
-    tracker = requests.get(
-        f"{fusion.rasa}/conversations/{sender}/tracker",
-        headers=rasa_auth(), timeout=10,
-    ).json()  # fmt: skip
-    return [e.get("text") for e in tracker.get("events", []) if e["event"] == "user"]
 
 
 def test_a_customer_buys_contributes_sees_rewards_then_erases_everything(fusion: Fusion) -> None:
