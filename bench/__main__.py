@@ -16,9 +16,10 @@ from bench import (
     p5_reminders,
     p6_tracker,
     p8_isolation,
+    t1_training,
 )
 
-ALL = ("P1", "P2", "P3", "P3c", "P4", "P5", "P6", "P8")
+ALL = ("P1", "P2", "P3", "P3c", "P4", "P5", "P6", "P8", "T1")
 
 
 def p3() -> str:
@@ -44,6 +45,7 @@ def main(argv: list[str]) -> int:
         "P5": lambda: asyncio.run(p5_reminders.run()),
         "P6": lambda: asyncio.run(p6_tracker.run()),
         "P8": lambda: asyncio.run(p8_isolation.run()),
+        "T1": t1_training.run,
     }
     for name in ALL:
         if name in selected:
