@@ -167,3 +167,15 @@ def user_messages(fusion: Fusion, sender: str) -> list[str]:
         headers=rasa_auth(), timeout=10,
     ).json()  # fmt: skip
     return [e.get("text") for e in tracker.get("events", []) if e["event"] == "user"]
+
+
+def web_campaign(name: str) -> dict:
+    """A marketing nudge, now, to every web customer who agreed to receive offers."""
+    return {
+        "name": name, "class": "marketing", "holdout_percent": 0,
+        "messages": {"fr": "{{ first_name }}, une surprise vous attend : {{ points }} points !",
+                     "en": "{{ first_name }}, a surprise awaits: {{ points }} points!"},
+        "schedule": {"once": datetime.now(timezone.utc).isoformat()},
+        "audience": {"all": [{"field": "channel", "op": "eq", "value": "socketio"},
+                             {"field": "consent", "op": "eq", "value": True}]},
+    }  # fmt: skip

@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bot.composition import PROJECT_DIR
 from tests.conftest import TEST_TOKENS, customer_token
-from tests.e2e.test_run import (
+from tests.product import (
     START_TIMEOUT,
     Fusion,
     new_customer,

@@ -27,7 +27,7 @@ from bot.cli import rasa_command
 from bot.composition import PROJECT_DIR, load_settings
 from engagement.storage import tables as t
 from tests.conftest import TEST_TOKENS
-from tests.e2e.test_run import free_port
+from tests.stores import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.e2e.test_dispatch_faults import query
-from tests.e2e.test_run import START_TIMEOUT, Fusion, new_customer, start, stop
+from tests.product import START_TIMEOUT, Fusion, new_customer, start, stop
 from tests.stores import Stores
 
 pytestmark = pytest.mark.slow

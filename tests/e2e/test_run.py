@@ -30,6 +30,7 @@ from tests.product import (
     start,
     stop,
     user_messages,
+    web_campaign,
 )
 
 pytestmark = pytest.mark.slow
@@ -228,18 +229,6 @@ def test_a_scheduled_campaign_reaches_a_web_customer_live_and_the_conversation_g
     customer = new_customer()
     purchase(fusion, customer, f"CMD-{uuid.uuid4().int % 100000:05d}", 30.0)
     asyncio.run(_campaign_over_socketio(fusion, customer, web_campaign("e2e")))
-
-
-def web_campaign(name: str) -> dict:
-    """A marketing nudge, now, to every web customer who agreed to receive offers."""
-    return {
-        "name": name, "class": "marketing", "holdout_percent": 0,
-        "messages": {"fr": "{{ first_name }}, une surprise vous attend : {{ points }} points !",
-                     "en": "{{ first_name }}, a surprise awaits: {{ points }} points!"},
-        "schedule": {"once": datetime.now(timezone.utc).isoformat()},
-        "audience": {"all": [{"field": "channel", "op": "eq", "value": "socketio"},
-                             {"field": "consent", "op": "eq", "value": True}]},
-    }  # fmt: skip
 
 
 async def _campaign_over_socketio(fusion: Fusion, customer: str, campaign: dict) -> None:

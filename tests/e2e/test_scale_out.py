@@ -97,13 +97,13 @@ def purchase(customer: str, number: int) -> dict:
 
 
 async def signed_post(
-    session: aiohttp.ClientSession, url: str, body: dict, earlier_s: int = 0
+    session: aiohttp.ClientSession, url: str, body: dict, at: float | None = None
 ) -> int:
-    """POSTs as the shop does; a signature is good once, so the copy sent to the other
-    service is signed anew (``earlier_s`` seconds earlier: another t, another signature)."""
+    """POSTs as the shop does, signed at ``at`` (default now); a signature is good once, so
+    the copy sent to the other service is signed at another whole second."""
     raw = json.dumps(body).encode()
     headers = shop_headers(TEST_TOKENS["FUSION_SHOP_SECRET"], "POST", URL(url).raw_path_qs,
-                           raw, now=time.time() - earlier_s)  # fmt: skip
+                           raw, now=time.time() if at is None else at)  # fmt: skip
     async with session.post(url, data=raw, headers=headers) as answer:
         await answer.read()
         return answer.status
@@ -126,7 +126,10 @@ async def buy_twice_through_both(engagement: list[str], customers: list[str]) ->
             async with gate:
                 for number in (1, 2):
                     event = purchase(customer, number)
-                    both = [signed_post(session, f"{u}/api/v1/events", event, earlier_s=n)
+                    # one instant for both copies, a whole second apart: each its own t (two
+                    # copies signed 1 s apart from two readings of the clock can share one)
+                    at = int(time.time())
+                    both = [signed_post(session, f"{u}/api/v1/events", event, at=at - n)
                             for n, u in enumerate(engagement)]  # fmt: skip
                     statuses.update(await asyncio.gather(*both))
 
@@ -154,8 +157,8 @@ async def redeem_through_both(
 
         async def redeem(code: str, customer: str) -> list[int]:
             body = {"customer_id": customer, "basket_total": 80, "order_id": f"redeem-{code}"}
-            path = f"/api/v1/coupons/{code}/redeem"
-            both = [signed_post(session, f"{url}{path}", body, earlier_s=n)
+            path, at = f"/api/v1/coupons/{code}/redeem", int(time.time())
+            both = [signed_post(session, f"{url}{path}", body, at=at - n)
                     for n, url in enumerate(engagement)]  # fmt: skip
             return sorted(await asyncio.gather(*both))
 
