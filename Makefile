@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: run test test-fast lint bench load model migrate venv clean assets browser demo
+.PHONY: run test test-fast lint bench load model migrate venv clean assets browser demo eval
 
 venv: $(STAMP)
 
@@ -69,6 +69,13 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+## per language: held-out intent accuracy and F1 (tests/nlu), and task success of the held-out
+## conversations (tests/conversations/held_out) against the product it starts; trains only
+## if the data changed (EVAL="--transcripts", or "--conversations FILE…" for other files)
+EVAL ?=
+eval: $(STAMP)
+	$(PY) -m bench.eval $(EVAL)
 
 ## N customers for T minutes against the running product (LOAD="--customers 50 --minutes 5 --rasa URL,URL")
 LOAD ?=
