@@ -47,7 +47,7 @@ from actions.problems import ActionReportProblem, ValidateProblemForm
 from actions.referrals import ActionReferFriend, ActionShareBrand
 from actions.session import ActionSessionStart
 from bot.action_server import create_action_app
-from engagement.customer_tokens import customer_of_conversation
+from engagement.customer_tokens import customer_of_conversation, is_anonymous
 from engagement.ports import Clock, SystemClock
 from engagement.services.account import AccountService
 from engagement.services.attention import AttentionService
@@ -237,8 +237,9 @@ def note_conversation(
         customer = customer_of_conversation(
             str(sender), str(linked) if linked else None, str(channel) if channel else None
         )
-        if customer is None:  # anonymous: nobody to nudge or to learn the hours of
-            return
+        if customer is None:  # nobody's: noted under a "~" id that no shop customer can have,
+            # so that staff see the channel and no customer's nudge or hours are taken there
+            customer = str(sender) if is_anonymous(str(sender)) else f"~{sender}"
         if channel:
             await registry.seen(str(sender), customer, str(channel))
         wrote_at = customer_message_time(tracker.get("events") or [])

@@ -55,21 +55,18 @@ def fusion(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 def taken(fusion: Fusion, sender: str) -> tuple[str | None, int]:
-    """The channel the assistant took ``sender``'s messages from, and how many it took (in
-    Rasa's tracker store: an unlinked messaging chat is nobody's customer, so our own tables
-    keep nothing of it)."""
-    tracker = fusion.data / "tracker.db"  # type: ignore[attr-defined]
-    if not tracker.exists():
-        return None, 0
-    with sqlite3.connect(tracker) as conn:
-        try:
-            rows = conn.execute(
-                "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
-            ).fetchall()
-        except sqlite3.OperationalError:  # Rasa has not created its tables yet
-            return None, 0
-    channels = {json.loads(data).get("input_channel") for (data,) in rows}
-    return (channels.pop() if len(channels) == 1 else None), len(rows)
+    """The channel our action server noted for ``sender``, and the messages it counted; an
+    unlinked messaging chat is nobody's customer, so they are noted under "~<its id>"."""
+    with sqlite3.connect(fusion.data / "fusion.db") as conn:  # type: ignore[attr-defined]
+        channel = conn.execute(
+            "SELECT channel FROM conversation_channels WHERE sender_id = ? AND customer_id = ?",
+            (sender, f"~{sender}"),
+        ).fetchone()
+        messages = conn.execute(
+            "SELECT coalesce(sum(messages), 0) FROM customer_activity WHERE customer_id = ?",
+            (f"~{sender}",),
+        ).fetchone()[0]
+    return (channel[0] if channel else None), int(messages)
 
 
 def wait_taken(fusion: Fusion, sender: str, messages: int) -> tuple[str | None, int]:
