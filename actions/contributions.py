@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.orders import match_order, say_not_theirs
+from actions.orders import match_order, order_named_first, requested, say_not_theirs
 from actions.talk import account_of, announce, channel_of, customer_of, language_of, message_key
 from engagement.contributions import (
     MAX_BODY,
@@ -34,11 +34,6 @@ from engagement.wording import format_count
 FAILURES = "form_failures"
 REVIEW_SLOTS = ("review_subject", "review_rating", "review_text")
 IDEA_SLOTS = ("idea_title", "idea_text")
-
-
-def _requested(tracker: Tracker) -> str | None:
-    """The slot the form asked for, None on the message that opened it."""
-    return tracker.get_slot("requested_slot")
 
 
 def contribution_id(tracker: Tracker, kind: str) -> str:
@@ -82,16 +77,12 @@ class ValidateReviewForm(Validator):
     async def extract_review_subject(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        customer = customer_of(tracker)
-        if tracker.get_slot("review_subject") or customer is None or _requested(tracker):
-            return {}
-        match = await match_order(self._orders, tracker, customer)
-        return {"review_subject": match.order.id} if match.order else {}
+        return await order_named_first(self._orders, tracker, "review_subject")
 
     def extract_review_rating(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if tracker.get_slot("review_rating") or _requested(tracker) == "review_rating":
+        if tracker.get_slot("review_rating") or requested(tracker) == "review_rating":
             return {}  # at its question, the slot's own mapping takes the answer
         rating = parse_rating_in_sentence(str(tracker.latest_message.get("text") or ""))
         return {"review_rating": str(rating)} if rating else {}

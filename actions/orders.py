@@ -25,6 +25,21 @@ async def match_order(
     return resolve_order(said, str(entity) if entity else None, await orders.known_orders(customer))
 
 
+def requested(tracker: Tracker) -> str | None:
+    """The slot the active form asked for, None on the message that opened it."""
+    return tracker.get_slot("requested_slot")
+
+
+async def order_named_first(orders: OrderBook, tracker: Tracker, slot: str) -> dict[str, Any]:
+    """``slot`` filled with the order the message that opened a form names, if it names one
+    of the customer's (and the slot is still empty)."""
+    customer = customer_of(tracker)
+    if tracker.get_slot(slot) or customer is None or requested(tracker):
+        return {}
+    match = await match_order(orders, tracker, customer)
+    return {slot: match.order.id} if match.order else {}
+
+
 def say_not_theirs(dispatcher: CollectingDispatcher, match: OrderMatch, language: str) -> bool:
     """Says so when the customer wrote an order number that is none of theirs, naming theirs."""
     if not match.not_theirs:

@@ -1,4 +1,4 @@
-"""report_problem: a form, then the event the rules answer with an apology (DESIGN §4)."""
+"""report_problem: a form, then the event the rules answer with an apology (README: rules)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.contributions import Validator
-from actions.orders import match_order, say_not_theirs
+from actions.orders import match_order, order_named_first, requested, say_not_theirs
 from actions.talk import account_of, announce, channel_of, customer_of, event_id, language_of
 from engagement.contributions import MAX_BODY, problem_kind
 from engagement.ports import Clock
@@ -21,11 +21,6 @@ from engagement.services.rewards import RewardsService
 
 PROBLEM_SLOTS = ("problem_order", "problem_kind", "problem_details")
 DESCRIBED_WORDS = 5  # a first message this long that says what went wrong tells the story
-
-
-def _requested(tracker: Tracker) -> str | None:
-    """The slot the form asked for, None on the message that opened it."""
-    return tracker.get_slot("requested_slot")
 
 
 class ValidateProblemForm(Validator):
@@ -42,11 +37,7 @@ class ValidateProblemForm(Validator):
     async def extract_problem_order(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        customer = customer_of(tracker)
-        if tracker.get_slot("problem_order") or customer is None or _requested(tracker):
-            return {}
-        match = await match_order(self._orders, tracker, customer)
-        return {"problem_order": match.order.id} if match.order else {}
+        return await order_named_first(self._orders, tracker, "problem_order")
 
     def extract_problem_kind(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -57,7 +48,7 @@ class ValidateProblemForm(Validator):
             return {}
         text = str(tracker.latest_message.get("text") or "")
         kind = problem_kind(text)
-        if _requested(tracker) == "problem_kind" or kind != "other":
+        if requested(tracker) == "problem_kind" or kind != "other":
             return {"problem_kind": kind}
         return {}
 
@@ -66,7 +57,7 @@ class ValidateProblemForm(Validator):
     ) -> dict[str, Any]:
         """A first message that tells the story ("arrivé avec un pied cassé") is the story."""
         text = str(tracker.latest_message.get("text") or "").strip()
-        if tracker.get_slot("problem_details") or _requested(tracker):
+        if tracker.get_slot("problem_details") or requested(tracker):
             return {}
         if problem_kind(text) != "other" and len(text.split()) >= DESCRIBED_WORDS:
             return {"problem_details": text}
