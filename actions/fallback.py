@@ -1,4 +1,4 @@
-"""The two-stage fallback (DESIGN §6): first suggest the likely intents as buttons, then,
+"""The two-stage fallback (README: assistant): first suggest the likely intents as buttons, then,
 if the customer is still not understood, offer a human."""
 
 from __future__ import annotations

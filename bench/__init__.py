@@ -1,1 +1,1 @@
-"""Benchmarks of DESIGN §9, printed as ``BENCH <id> key=value …`` lines (never asserted)."""
+"""README's benchmarks, printed as ``BENCH <id> key=value …`` lines (never asserted)."""

@@ -1,7 +1,7 @@
 """P3 (planning half): one marketing campaign over 100,000 customers on SQLite, planned
 (select, every guard, one delivery row each) by ``CampaignPlanner.plan_due`` in one run.
 
-Target (DESIGN §9): ≤ 10 s, with memory that does not grow with the audience. The
+Target (README: bench): ≤ 10 s, with memory that does not grow with the audience. The
 database is built in a child process (bulk inserts, not timed) so that this process's
 peak RSS is the planner's; ``__main__`` runs 20,000 and 100,000 customers each in a fresh
 process and prints both, so the growth of RSS can be compared across audiences.

@@ -1,7 +1,7 @@
 """P4: the rules engine over a stream of realistic events, in process, then persisted.
 
 - ``events_per_s``: pure evaluation (``evaluate_stream``) with the default catalogue;
-  target ≥ 50,000/s (DESIGN §9), printed as ``ratio_to_target``.
+  target ≥ 50,000/s (README: bench), printed as ``ratio_to_target``.
 - ``persist_events_per_s``: evaluation plus the events, decisions and ledger entries
   written to a fresh SQLite file in batches; ``raw_insert_events_per_s`` is the baseline
   run side by side (the events alone, same batches), and ``persist_vs_raw`` their ratio.

@@ -1,4 +1,4 @@
-"""Commerce events from the shop (DESIGN §10): parsing and validation, pure. The requests'
+"""Commerce events from the shop (README: shop): parsing and validation, pure. The requests'
 signature is ``engagement.shop_signature``."""
 
 from __future__ import annotations

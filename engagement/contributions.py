@@ -1,4 +1,4 @@
-"""Contributions (DESIGN §4): what a customer may submit, and how moderation moves it. Pure."""
+"""Contributions (README: rules): what a customer may submit, and how moderation moves it. Pure."""
 
 from __future__ import annotations
 

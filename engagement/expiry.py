@@ -1,4 +1,4 @@
-"""Points expiry (DESIGN §4): which points expire, and which customers to warn. Pure.
+"""Points expiry (README: rules): which points expire, and which customers to warn. Pure.
 
 Each award is a lot that expires ``after_days`` after it was earned. Reversals and expiries
 name the lot they take from; any other debit takes from the oldest lots first. What is left

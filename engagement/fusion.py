@@ -1,4 +1,4 @@
-"""The fusion score (DESIGN §3): 0–100, moved by events, decaying toward neutral. Pure."""
+"""The fusion score (README: rules): 0–100, moved by events, decaying toward neutral. Pure."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Linking a conversation on another channel to the shop's customer (pure).
 
-The web channel's conversation id is the shop's customer id (DESIGN §10); a customer who
+The web channel's conversation id is the shop's customer id (README: shop); a customer who
 also writes from a messaging app types there a one-time code shown on the web, and that
 conversation then speaks for the same customer: one balance, one history.
 """

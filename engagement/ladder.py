@@ -1,4 +1,4 @@
-"""The customer ladder (DESIGN §2): which stage a customer stands on, from facts. Pure."""
+"""The customer ladder (README: rules): which stage a customer stands on, from facts. Pure."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ STAGES = ("need", "choice", "relation", "attention", "adherence", "contribution"
 
 @dataclass(frozen=True)
 class LadderCriteria:
-    """Thresholds for each stage's entry criterion (the defaults of DESIGN §2)."""
+    """Thresholds for each stage's entry criterion (the defaults README's rules lists)."""
 
     purchases_for_choice: int = 1
     conversations_for_relation: int = 1
@@ -97,7 +97,7 @@ def _criteria_met(facts: Mapping[str, Any], criteria: LadderCriteria) -> dict[st
 
 
 def is_zapped(facts: Mapping[str, Any], criteria: LadderCriteria = LadderCriteria()) -> bool:
-    """Opted out, or ignored the last N nudges in a row: stop nudging (DESIGN §2)."""
+    """Opted out, or ignored the last N nudges in a row: stop nudging (README: rules)."""
     return bool(facts.get("opted_out")) or (
         _n(facts, "ignored_nudges_in_row") >= criteria.ignored_nudges_to_zap
     )

@@ -1,4 +1,4 @@
-"""Small interfaces through which the core reaches the outside world (DESIGN §8)."""
+"""Small interfaces through which the core reaches the outside world (README: architecture)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Referral codes, share links and the checks a referral must pass (pure, DESIGN §4)."""
+"""Referral codes, share links and the checks a referral must pass (pure, README: rules)."""
 
 from __future__ import annotations
 

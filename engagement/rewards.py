@@ -18,7 +18,7 @@ ORDER_STATUS = {
     "cancellation": "cancelled",
     "refund": "refunded",
 }
-# What counts as a contribution on the ladder (DESIGN §2): approved reviews and ideas,
+# What counts as a contribution on the ladder (README: rules): approved reviews and ideas,
 # converted referrals, shares.
 CONTRIBUTION_TYPES = ("review_approved", "idea_approved", "referral_converted", "share")
 
@@ -86,7 +86,7 @@ class EventRecorded:
 
 
 def new_coupon_code() -> str:
-    """16 characters of base32 from 80 random bits (≥ 64 bits, DESIGN §4)."""
+    """16 characters of base32 from 80 random bits (≥ 64 bits, README: rules)."""
     return base64.b32encode(secrets.token_bytes(10)).decode()
 
 

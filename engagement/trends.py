@@ -1,4 +1,4 @@
-"""The brand week by week (DESIGN §2–3), pure: the ladder as it stood at the end of each
+"""The brand week by week (README: rules), pure: the ladder as it stood at the end of each
 week, the brand fusion score at each week's end, rewards issued per week.
 
 Weeks start on Monday, 00:00 UTC; a week is named by the date it starts.

@@ -1,4 +1,4 @@
-"""Whether, and when, one customer gets a campaign's nudge: the guards of DESIGN §5 as a
+"""Whether, and when, one customer gets a campaign's nudge: the guards of README's campaigns as a
 pure function of the customer's snapshot, what they were already sent, and ``now``."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""What a campaign achieved (DESIGN §5): conversion of the nudged against the hold-out within
-the campaign's window, the uplift, the opt-out rate, and whether to pause it (pure)."""
+"""What a campaign achieved (README: campaigns): conversion of the nudged against the hold-out
+within the campaign's window, the uplift, the opt-out rate, and whether to pause it (pure)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Nudge messages: Jinja2 templates rendered in its sandbox, strictly (DESIGN §5).
+"""Nudge messages: Jinja2 templates rendered in its sandbox, strictly (README: campaigns).
 
 A marketer's template can reach only the values it is given (no attribute of Python
 objects beyond the sandbox's safe ones); a value the customer does not have raises

@@ -46,7 +46,7 @@ CUSTOMER_FIELDS = frozenset(
         "club_member", "badges", "stage", "purchase_streak_months",
     }
 )  # fmt: skip
-# Incentives must not depend on the opinion (DESIGN §4): review rules may not test these.
+# Incentives must not depend on the opinion (README: rules): review rules may not test these.
 OPINION_FIELDS = frozenset(
     {"rating", "stars", "score", "sentiment", "tone", "polarity", "opinion", "text", "nps"}
 )

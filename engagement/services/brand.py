@@ -1,4 +1,4 @@
-"""The brand as a whole (DESIGN §2–3): the ladder as a funnel, zapped customers, and the
+"""The brand as a whole (README: rules): the ladder as a funnel, zapped customers, and the
 brand-level fusion score (the mean over customers active in the last 90 days)."""
 
 from __future__ import annotations

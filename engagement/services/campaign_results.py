@@ -1,6 +1,6 @@
 """What campaigns achieved: deliveries by status and skip reason, conversion of the nudged
 against the hold-out, uplift, opt-out rate; and the job that pauses a campaign past its
-limits (DESIGN §5)."""
+limits (README: campaigns)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Erasure (DESIGN §7): a customer's engagement data at once, then their conversations'
+"""Erasure (README: staff): a customer's engagement data at once, then their conversations'
 history in the tracker store once the turn that asked for it has been saved.
 
 What is erased is found from the schema (engagement/storage/personal.py): every row that

@@ -64,7 +64,7 @@ customers = sa.Table(
     sa.Column("leaderboard_name", sa.String(40), nullable=True),
 )
 
-# The funnel over time: every move of a customer on the ladder (DESIGN §2).
+# The funnel over time: every move of a customer on the ladder (README: rules).
 stage_changes = sa.Table(
     "stage_changes",
     metadata,
@@ -232,7 +232,7 @@ rules_versions = sa.Table(
     sa.Column("published_by", sa.String(64), nullable=False),
 )
 
-# What customers give back (DESIGN §4): reviews, ideas, shares, survey answers, with their
+# What customers give back (README: rules): reviews, ideas, shares, survey answers, with their
 # moderation status; the rewards follow the status through events.
 contributions = sa.Table(
     "contributions",
@@ -266,7 +266,7 @@ idea_votes = sa.Table(
 )
 
 
-# Other channels' conversation ids that speak for a customer (DESIGN §6): one balance.
+# Other channels' conversation ids that speak for a customer (README: assistant): one balance.
 customer_aliases = sa.Table(
     "customer_aliases",
     metadata,
@@ -348,7 +348,7 @@ erasures = sa.Table(
     sa.Column("requested_at", UtcDateTime(), nullable=False),
 )
 
-# Nudge campaigns (DESIGN §5): the marketer's spec, its runs, one delivery per (run,
+# Nudge campaigns (README: campaigns): the marketer's spec, its runs, one delivery per (run,
 # customer) whatever happens to it (sent, skipped with its reason, held out).
 campaigns = sa.Table(
     "campaigns",
@@ -429,7 +429,7 @@ conversation_channels = sa.Table(
     sa.Index("ix_conversation_channels_customer", "customer_id"),
 )
 
-# Who did what in the console and the admin API (DESIGN §1): rules published or rolled
+# Who did what in the console and the admin API (README: console): rules published or rolled
 # back, campaigns created, scheduled or paused, contributions moderated, customers erased.
 audit_log = sa.Table(
     "audit_log",

@@ -1,4 +1,4 @@
-"""The commerce-event contract (DESIGN §10) through the real aiohttp app on SQLite."""
+"""The commerce-event contract (README: shop) through the real aiohttp app on SQLite."""
 
 from __future__ import annotations
 
