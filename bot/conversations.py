@@ -1,6 +1,6 @@
 """The engagement core's ``Conversations`` port, on Rasa: its HTTP API to hand a paused
-conversation back and to show nudges, its SQL tracker store to erase a conversation's
-history (Rasa has no endpoint that deletes a tracker).
+conversation back and to show nudges, its SQL tracker store to read what was said and to
+erase a conversation's history (Rasa has no endpoint that deletes a tracker).
 
 With several Rasa servers sharing one tracker store, a conversation always goes to the
 same server (a stable hash of its id), so its turns never race across servers."""
@@ -13,6 +13,7 @@ import json
 import time
 import zlib
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
@@ -23,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.rasa_api import bearer
-from engagement.ports import ConversationState, ConversationsUnavailable
+from engagement.ports import ConversationState, ConversationsUnavailable, Message
 from engagement.settings import Settings
 from engagement.storage.database import is_missing_table
 
@@ -34,6 +35,10 @@ _EVENTS = sa.table(
     sa.column("timestamp"), sa.column("data"),
 )  # fmt: skip
 NUDGE_INTENT = "EXTERNAL_nudge"
+# the metadata Rasa gives the user event of a trigger_intent call (UserUttered.create_external)
+IS_EXTERNAL = "is_external"
+# what a bot event shows besides its text and buttons (its "data", as the channels send it)
+SHOWN = ("image", "attachment", "elements", "custom", "quick_replies")
 # a conversation that moved less than this ago is not interrupted by a nudge
 QUIET_BEFORE_NUDGE_S = 180
 
@@ -240,6 +245,31 @@ class RasaConversations:
                 return []  # no conversation was ever stored
             raise ConversationsUnavailable(f"the tracker store did not answer: {exc}") from None
 
+    async def messages(
+        self, sender_id: str, *, since: datetime | None = None, last: int = 100
+    ) -> list[Message]:
+        """The user and bot events of the SQL tracker store, every session (Rasa's API
+        gives the current one only); a nudge's trigger is not the customer's words."""
+        e = _EVENTS
+        query = (
+            sa.select(e.c.type_name, e.c.timestamp, e.c.data)
+            .where(e.c.sender_id == sender_id, e.c.type_name.in_(("user", "bot")))
+            .order_by(e.c.id.desc()).limit(last)
+        )  # fmt: skip
+        if since is not None:
+            query = query.where(e.c.timestamp >= since.timestamp())
+        try:
+            async with self._tracker_store().connect() as conn:
+                rows = list(await conn.execute(query))
+        except DBAPIError as exc:
+            if is_missing_table(exc):
+                return []  # no conversation was ever stored
+            raise ConversationsUnavailable(f"the tracker store did not answer: {exc}") from None
+        except (OSError, SQLAlchemyError) as exc:
+            raise ConversationsUnavailable(f"the tracker store is unreachable: {exc}") from None
+        found = (_message(row.type_name, row.timestamp, _json(row.data)) for row in reversed(rows))
+        return [message for message in found if message is not None]
+
     async def erase(self, sender_ids: Sequence[str]) -> int:
         try:
             async with self._tracker_store().begin() as conn:
@@ -261,7 +291,28 @@ def _json(data: str | None) -> dict[str, Any]:
         value = json.loads(data or "{}")
     except ValueError:
         return {}
+    return _object(value)
+
+
+def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _message(kind: str, timestamp: float | None, event: dict[str, Any]) -> Message | None:
+    at = datetime.fromtimestamp(timestamp or event.get("timestamp") or 0, timezone.utc)
+    text = event["text"] if isinstance(event.get("text"), str) else ""
+    if kind == "user":
+        external = _object(event.get("metadata")).get(IS_EXTERNAL)
+        return None if external else Message("customer", text, at)
+    shown = _object(event.get("data"))
+    buttons = tuple(
+        {"title": str(b.get("title") or ""), "payload": str(b.get("payload") or "")}
+        for b in shown.get("buttons") or () if isinstance(b, dict)
+    )  # fmt: skip
+    extra = {key: shown[key] for key in SHOWN if shown.get(key)}
+    if not (text or buttons or extra):
+        return None
+    return Message("assistant", text, at, buttons, extra)
 
 
 def ensure_tracker_database(url: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
@@ -28,6 +28,20 @@ class ConversationState:
     online: bool | None = None  # None when the channel cannot tell
 
 
+@dataclass(frozen=True)
+class Message:
+    """One message of a conversation as the conversation side keeps it: the customer's
+    words (``by`` "customer") or the assistant's (``by`` "assistant", with what it showed
+    besides the text: ``buttons`` as [{title, payload}], ``extra`` an image, attachment,
+    cards or a custom payload)."""
+
+    by: str
+    text: str
+    at: datetime
+    buttons: tuple[dict[str, str], ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
 class Conversations(Protocol):
     """The conversation side (Rasa's server and tracker store), seen from the core."""
 
@@ -39,6 +53,12 @@ class Conversations(Protocol):
 
     async def history(self, sender_ids: Sequence[str]) -> list[dict[str, Any]]:
         """Every stored event of these conversations, oldest first (a customer's export)."""
+
+    async def messages(
+        self, sender_id: str, *, since: datetime | None = None, last: int = 100
+    ) -> list[Message]:
+        """What the customer and the assistant said in this conversation, oldest first: the
+        ``last`` messages, from ``since`` on when given. Nothing else (no slot, no action)."""
 
     async def states(
         self, conversations: Sequence[tuple[str, str]]

@@ -18,10 +18,12 @@ class FixedClock:
 
 class RecordingConversations:
     """Stands for Rasa where a test only needs what was asked of it: the nudges shown,
-    conversations resumed; ``busy_senders``, ``offline``, ``down`` and ``lose_answers`` script
-    its answers. Like the tracker's ``nudges_shown`` slot, it knows the keys it showed."""
+    conversations resumed; ``busy_senders``, ``offline``, ``down``, ``lose_answers`` and
+    ``said`` (each conversation's messages) script its answers. Like the tracker's
+    ``nudges_shown`` slot, it knows the keys it showed."""
 
     def __init__(self, *, down: bool = False) -> None:
+        self.said: dict[str, list] = {}  # sender id → engagement.ports.Message, oldest first
         self.nudges: list[tuple[str, str, str, str]] = []
         self.resumed: list[str] = []
         self.busy_senders: dict[str, str] = {}
@@ -47,6 +49,11 @@ class RecordingConversations:
         self._check()
         return [{"conversation": s, "type": "bot", "event": {"text": text}}
                 for s, _, text, _ in self.nudges if s in sender_ids]  # fmt: skip
+
+    async def messages(self, sender_id: str, *, since=None, last: int = 100):  # type: ignore[no-untyped-def]
+        self._check()
+        said = [m for m in self.said.get(sender_id, []) if since is None or m.at >= since]
+        return said[-last:]
 
     async def states(self, conversations):  # type: ignore[no-untyped-def]
         from engagement.ports import ConversationState

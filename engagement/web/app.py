@@ -184,6 +184,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/api/v1/brand", admin.get_brand)
     router.add_delete("/api/v1/customers/{id}", people.erase_customer)
     router.add_get("/api/v1/handoffs", people.list_handoffs)
+    router.add_get("/api/v1/handoffs/count", people.count_handoffs)
     router.add_post("/api/v1/handoffs/{id:\\d+}/resume", people.resume_handoff)
     router.add_get("/r/{code}", people.follow_link)
     router.add_post("/api/v1/campaigns", campaigns.create)

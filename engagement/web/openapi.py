@@ -125,11 +125,17 @@ DOCUMENT: dict[str, Any] = {
         },
         "/api/v1/handoffs": {
             "get": _op(
-                "conversations handed to a person (?status=open|closed|all), with the "
-                "customer's last messages",
+                "conversations handed to a person (?status=open|closed|all), oldest first, "
+                "with how long each waited (waiting_s) and what was said from the message "
+                "that asked, read from the tracker store (conversation: null when it cannot "
+                "be read), and the customer's last messages",
                 security=_ADMIN,
                 errors=("400", "401", "403"),
             )
+        },
+        "/api/v1/handoffs/count": {
+            "get": _op("how many conversations wait for a person ({open})",
+                       security=_ADMIN, errors=("401", "403"))
         },
         "/api/v1/handoffs/{id}/resume": {
             "post": _op(

@@ -41,8 +41,16 @@ async def list_handoffs(request: web.Request) -> web.Response:
     status = request.query.get("status", "open")
     if status not in ("open", "closed", "all"):
         raise web.HTTPBadRequest(reason="status must be open, closed or all")
-    handoffs = await request.app[HANDOFFS].listing(None if status == "all" else status)
-    return web.json_response({"handoffs": [h.as_json() for h in handoffs]})
+    handoffs = await request.app[HANDOFFS].with_conversations(
+        None if status == "all" else status, request.app.get(CONVERSATIONS)
+    )
+    return web.json_response({"handoffs": handoffs})
+
+
+@requires(Role.COMMUNITY_MANAGER)
+async def count_handoffs(request: web.Request) -> web.Response:
+    """How many requests wait for a person (the console's navigation polls it)."""
+    return web.json_response({"open": await request.app[HANDOFFS].open_count()})
 
 
 @requires(Role.COMMUNITY_MANAGER)

@@ -217,7 +217,9 @@ def test_a_customer_asks_for_a_person_and_staff_hand_the_conversation_back(
     assert fusion.say(customer, "hello? how many points do I have?") == [], "the bot stepped back"
     (request,) = (h for h in admin(fusion, "GET", "/api/v1/handoffs").json()["handoffs"]
                   if h["sender_id"] == customer)  # fmt: skip
-    assert request["recent_messages"][-1] == "I want to talk to a real person please"
+    asked = [m["text"] for m in request["conversation"] if m["by"] == "customer"]
+    assert asked == ["I want to talk to a real person please", "hello? how many points do I have?"]
+    assert request["recent_messages"][-1] == "hello? how many points do I have?"
     resumed = admin(fusion, "POST", f"/api/v1/handoffs/{request['id']}/resume")
     assert resumed.status_code == 200, resumed.text
     assert fusion.say(customer, "how many points do I have?") == ["You have 0 points."]

@@ -74,11 +74,13 @@ async def test_before_rasa_created_its_tables_everyone_is_idle_with_nothing_to_e
 ) -> None:
     """The engagement service may start before any Rasa server has created the tracker
     store's tables (on PostgreSQL migrate creates the database, Rasa its tables): states,
-    a customer's export and an erasure then find no conversation, and nothing fails."""
+    a customer's export, their messages and an erasure then find no conversation, and
+    nothing fails."""
     rasa = RasaConversations(["http://127.0.0.1:9"], None, empty_tracker)
     try:
         assert (await rasa.states([("a", "rest")]))["a"].busy is None
         assert await rasa.history(["a"]) == []
+        assert await rasa.messages("a") == []
         assert await rasa.erase(["a"]) == 0
     finally:
         await rasa.close()

@@ -3,7 +3,7 @@ a conversation's history in a tracker store written by Rasa's own SQLTrackerStor
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -11,14 +11,14 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.composition import DEFAULT_RULES
 from bot.conversations import RasaConversations
-from engagement.ports import SystemClock
+from engagement.ports import Message, SystemClock
 from engagement.referrals import REFERRAL, SHARE
 from engagement.services.privacy import PrivacyService, Pseudonyms
 from engagement.settings import Settings
 from engagement.storage.database import Database
 from engagement.web.app import create_app
-from engagement.web.keys import HANDOFFS, REFERRALS, RULES_BOOK
-from tests.fakes import RecordingConversations
+from engagement.web.keys import CLOCK, HANDOFFS, REFERRALS, RULES_BOOK
+from tests.fakes import FixedClock, RecordingConversations
 from tests.integration.shop import event, post_signed
 
 
@@ -93,9 +93,15 @@ async def test_staff_see_open_handoffs_and_hand_them_back(client, conversations)
         sender_id="tg-1", customer_id="c-1", channel="telegram", language="fr",
         recent_messages=["bonjour", "je veux parler à quelqu'un"],
     )  # fmt: skip
+    conversations.said["tg-1"] = [
+        Message("customer", "je veux parler à quelqu'un", opened.requested_at),
+        Message("customer", "c'est pour ma commande", opened.requested_at + timedelta(seconds=9)),
+    ]
     listing = await client.get("/api/v1/handoffs", headers=admin(client))
     (shown,) = (await listing.json())["handoffs"]
-    assert shown["recent_messages"] == ["bonjour", "je veux parler à quelqu'un"]
+    assert shown["recent_messages"] == ["je veux parler à quelqu'un", "c'est pour ma commande"]
+    count = await client.get("/api/v1/handoffs/count", headers=admin(client))
+    assert (await count.json()) == {"open": 1}
     assert (await client.get("/api/v1/handoffs")).status == 401
     resumed = await client.post(f"/api/v1/handoffs/{opened.id}/resume", headers=admin(client))
     assert resumed.status == 200 and (await resumed.json())["status"] == "closed"
@@ -114,6 +120,56 @@ async def test_a_handoff_stays_open_when_rasa_cannot_be_reached(client) -> None:
     answer = await client.post(f"/api/v1/handoffs/{opened.id}/resume", headers=admin(client))
     assert answer.status == 502
     assert [h.id for h in await client.app[HANDOFFS].listing("open")] == [opened.id]
+    listing = await client.get("/api/v1/handoffs", headers=admin(client))
+    (shown,) = (await listing.json())["handoffs"]
+    assert shown["conversation"] is None, "the conversation cannot be read: said so"
+
+
+async def test_staff_read_what_the_customer_wrote_after_asking_for_a_person(
+    tmp_path: Path, settings: Settings, migrated_url: str
+) -> None:
+    """The conversation comes from Rasa's tracker store (written here by Rasa's own
+    SQLTrackerStore) when staff look, not from what the action saw when the customer
+    asked: what they wrote while they waited is there, a nudge's trigger is not."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import BotUttered, ConversationPaused, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    asked = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=5)
+    t0 = asked.timestamp()
+    menu = {"buttons": [{"title": "Parler à quelqu'un", "payload": "/human_handoff"}]}
+    events = [
+        UserUttered("bonjour", timestamp=t0 - 600),
+        BotUttered("Que puis-je faire ?", data=menu, timestamp=t0 - 599),
+        UserUttered("/human_handoff", timestamp=t0 - 1),
+        BotUttered("Je préviens l'équipe.", timestamp=t0 + 0.5),
+        ConversationPaused(timestamp=t0 + 0.6),
+        UserUttered("vous êtes là ?", timestamp=t0 + 30),
+        UserUttered.create_external("EXTERNAL_nudge"),
+        UserUttered("c'est pour ma commande CMD-1", timestamp=t0 + 60),
+    ]
+    events[6].timestamp = t0 + 40
+    tracker_db = tmp_path / "tracker.db"
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tracker_db))
+    await store.save(DialogueStateTracker.from_events("tg-9", events))
+    rasa = RasaConversations(["http://127.0.0.1:9"], None, f"sqlite+aiosqlite:///{tracker_db}")
+    app = create_app(settings, conversations=rasa, clock=FixedClock(asked))
+    await app[HANDOFFS].request(
+        sender_id="tg-9", customer_id="c-9", channel="telegram", language="fr",
+        recent_messages=["bonjour", "/human_handoff"],
+    )  # fmt: skip
+    app[CLOCK].advance(seconds=90)  # type: ignore[attr-defined]
+    async with TestClient(TestServer(app)) as client:
+        client.settings = settings
+        listing = await client.get("/api/v1/handoffs", headers=admin(client))
+        (shown,) = (await listing.json())["handoffs"]
+    assert [(m["by"], m["text"]) for m in shown["conversation"]] == [
+        ("customer", "Parler à quelqu'un"), ("assistant", "Je préviens l'équipe."),
+        ("customer", "vous êtes là ?"), ("customer", "c'est pour ma commande CMD-1"),
+    ]  # fmt: skip
+    assert shown["recent_messages"][-2:] == ["vous êtes là ?", "c'est pour ma commande CMD-1"]
+    assert shown["waiting_s"] == 90
 
 
 async def test_the_admin_erases_a_customer_through_the_api(client) -> None:

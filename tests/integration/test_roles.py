@@ -48,6 +48,7 @@ EXPECTED: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/api/v1/contributions/{id}/moderation"): {A, CM},
     ("GET", "/api/v1/ideas"): READERS,
     ("GET", "/api/v1/handoffs"): {A, CM}, ("POST", "/api/v1/handoffs/{id}/resume"): {A, CM},
+    ("GET", "/api/v1/handoffs/count"): {A, CM},
     ("POST", "/api/v1/campaigns"): {A, MK}, ("GET", "/api/v1/campaigns"): {A, MK},
     ("GET", "/api/v1/campaigns/{id}"): {A, MK}, ("PUT", "/api/v1/campaigns/{id}"): {A, MK},
     ("GET", "/api/v1/campaigns/{id}/audience"): {A, MK},

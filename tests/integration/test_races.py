@@ -1,0 +1,150 @@
+"""Two requests that change the same state at once (issue 17): exactly one wins, the other
+gets the domain error (409 over HTTP) and writes nothing, and the database shows one effect.
+Each attempt is stopped after its read and before its write until the other got there
+(tests/integration/interleaving.py), on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from aiohttp.test_utils import TestClient, TestServer
+
+from engagement.contributions import Submission
+from engagement.coupons import CouponAlreadyRedeemed
+from engagement.identity import LinkOutcome
+from engagement.services.coupons import CouponService
+from engagement.services.identity import IdentityService
+from engagement.services.rewards import RewardsService
+from engagement.services.rules_book import RulesBook
+from engagement.settings import Settings
+from engagement.storage import tables as t
+from engagement.storage.database import Database
+from engagement.web.app import create_app
+from engagement.web.keys import CONTRIBUTIONS, REWARDS, RULES_BOOK
+from tests.fakes import FixedClock
+from tests.integration import rewards_fixtures
+from tests.integration.interleaving import Interleaving
+from tests.integration.rewards_fixtures import incoming
+
+AT = datetime(2026, 11, 24, 9, tzinfo=timezone.utc)
+MODERATION_RULES = """
+version: 1
+rules:
+  - id: review_points
+    on: review_approved
+    then: {points: 30}
+"""
+
+Race = Callable[[Collection[str]], Interleaving]
+
+
+@pytest.fixture
+def race(monkeypatch: pytest.MonkeyPatch, database_kind: str) -> Race:
+    """``race(tables)``: attempts stopped at their first write to ``tables``."""
+    return lambda tables: Interleaving(monkeypatch, tables, database_kind)
+
+
+async def rows(database: Database, query: sa.sql.Select) -> list[sa.engine.Row]:
+    async with database.connect() as conn:
+        return list(await conn.execute(query))
+
+
+async def test_a_linking_code_links_one_of_two_conversations(
+    database: Database, race: Race
+) -> None:
+    identity = IdentityService(database, FixedClock())
+    code = await identity.new_code("lea")
+    linking = race({"link_codes"})
+    results = await linking.together(
+        identity.link("tg-1", code.code, "telegram"), identity.link("sl-1", code.code, "slack")
+    )
+    assert sorted(r.outcome for r in results) == [LinkOutcome.LINKED, LinkOutcome.UNKNOWN]
+    aliases = await rows(database, sa.select(t.customer_aliases.c.customer_id))
+    assert [a.customer_id for a in aliases] == ["lea"]
+
+
+@pytest.fixture
+async def moderation(settings: Settings, migrated_url: str):  # type: ignore[no-untyped-def]
+    """The real app, a review by a customer who bought, waiting for moderation."""
+    app = create_app(settings, clock=FixedClock())
+    await app[RULES_BOOK].publish(MODERATION_RULES, "tests")
+    await app[REWARDS].record_event(incoming({
+        "id": "buy-1", "type": "purchase", "customer_id": "lea", "order_id": "o-1",
+        "occurred_at": AT.isoformat(), "total": 20,
+    }))  # fmt: skip
+    await app[CONTRIBUTIONS].submit(
+        Submission("r-1", "lea", "review", AT, body="ok", rating=4, order_id="o-1")
+    )
+    async with TestClient(TestServer(app)) as client:
+        client.admin = {"Authorization": f"Bearer {settings.admin_token}"}
+        yield client
+
+
+def decide(client, decision: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/api/v1/contributions/r-1/moderation", json={"decision": decision}, headers=client.admin
+    )
+
+
+async def moderation_done(client) -> tuple[str, int, list[str]]:  # type: ignore[no-untyped-def]
+    """The review's status, its author's points, the moderations the audit log keeps."""
+    queue = await client.get("/api/v1/contributions?status=rejected", headers=client.admin)
+    rejected = [c["id"] for c in (await queue.json())["contributions"]]
+    profile = await (await client.get("/api/v1/customers/lea", headers=client.admin)).json()
+    audit = await client.get("/api/v1/audit?action=contribution", headers=client.admin)
+    actions = [e["action"] for e in (await audit.json())["entries"]]
+    return ("rejected" if rejected else "approved"), profile["points"], actions
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+async def test_a_review_is_approved_or_rejected_once(moderation, race: Race, decision: str) -> None:
+    deciding = race({"contributions"})
+    answers = await deciding.together(decide(moderation, decision), decide(moderation, decision))
+    assert sorted(a.status for a in answers) == [200, 409]
+    _, points, audited = await moderation_done(moderation)
+    assert points == (30 if decision == "approve" else 0)  # paid once, or not at all
+    assert audited == [f"contribution.{decision}"]  # the loser left no trace
+
+
+async def test_an_approval_and_a_rejection_at_once_leave_one_decision_in_force(
+    moderation, race: Race
+) -> None:
+    deciding = race({"contributions"})
+    answers = await deciding.together(decide(moderation, "approve"), decide(moderation, "reject"))
+    won = [d for d, a in zip(("approve", "reject"), answers, strict=True) if a.status == 200]
+    assert all(a.status in (200, 409) for a in answers)
+    if deciding.met:  # both decided on a pending review: the second to write is refused
+        assert len(won) == 1
+    # else (SQLite, one after the other) an approval may be followed by its rejection
+    status, points, audited = await moderation_done(moderation)
+    assert status == ("approved" if won == ["approve"] else "rejected")
+    assert points == (30 if status == "approved" else 0)
+    assert sorted(audited) == sorted(f"contribution.{d}" for d in won)
+
+
+async def test_a_coupon_is_redeemed_by_one_of_two_checkouts(database: Database, race: Race) -> None:
+    clock = FixedClock()
+    rules = RulesBook(database, clock)
+    await rules.publish(rewards_fixtures.RULES, "tests")
+    recorded = await RewardsService(database, clock, rules).record_event(incoming({
+        "id": "e-1", "type": "cancellation", "customer_id": "lea", "order_id": "o-1",
+        "occurred_at": AT.isoformat(), "total": 20,
+    }))  # fmt: skip
+    code = next(a.coupon_code for a in recorded.awards if a.coupon_code)
+    assert code is not None
+    coupons = CouponService(database, clock)
+    redeeming = race({"coupons"})
+    results = await redeeming.together(
+        coupons.redeem(code, "lea", Decimal(80), "o-2"),
+        coupons.redeem(code, "lea", Decimal(80), "o-3"),
+    )
+    lost = [r for r in results if isinstance(r, CouponAlreadyRedeemed)]
+    won = [r for r in results if not isinstance(r, Exception)]
+    assert (len(won), len(lost)) == (1, 1), results
+    orders = await rows(database, sa.select(t.coupons.c.redeemed_order_id))
+    winner = "o-2" if results[0] is won[0] else "o-3"
+    assert [o.redeemed_order_id for o in orders] == [winner]
