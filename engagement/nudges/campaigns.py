@@ -15,6 +15,15 @@ from engagement.nudges.planning import zone_of
 from engagement.nudges.templates import check_template, new_environment
 from engagement.settings import LANGUAGES
 
+# A campaign's life: each action moves it from one of these states to another, with one
+# conditional UPDATE (engagement/services/campaigns.py), so two at once cannot both win.
+DRAFT, SCHEDULED, PAUSED, DONE, ARCHIVED = "draft", "scheduled", "paused", "done", "archived"
+EDITABLE = (DRAFT, PAUSED)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {  # action: (from, to)
+    "schedule": ((DRAFT, PAUSED), SCHEDULED), "resume": ((PAUSED,), SCHEDULED),
+    "pause": ((SCHEDULED, DONE), PAUSED), "archive": ((DRAFT, SCHEDULED, PAUSED, DONE), ARCHIVED),
+}  # fmt: skip
+
 ONCE, CRON, AFTER_EVENT = "once", "cron", "after_event"
 # what "N hours after an event" can follow: the event types the shop (purchase, delivery)
 # and moderation (review_approved, idea_approved) record, and a customer's first purchase

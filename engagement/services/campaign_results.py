@@ -10,9 +10,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from engagement.nudges.campaigns import DONE, PAUSED, SCHEDULED
 from engagement.nudges.results import CONVERTING_EVENTS, Outcome, is_stage_up, outcome
 from engagement.ports import Clock
-from engagement.services.campaigns import DONE, PAUSED, SCHEDULED, CampaignService
+from engagement.services.campaigns import CampaignService
 from engagement.storage import tables as t
 from engagement.storage.database import Database
 
@@ -83,12 +84,15 @@ class CampaignResults:
                 await self._outcome(campaign_id, timedelta(days=spec.window_days))
             ).pause_reason()
             if reason is not None:
-                async with self._db.begin() as conn:
-                    await conn.execute(
-                        sa.update(t.campaigns).where(t.campaigns.c.id == campaign_id)
+                c = t.campaigns.c
+                async with self._db.begin() as conn:  # unless it changed since it was read
+                    changed = await conn.execute(
+                        sa.update(t.campaigns)
+                        .where((c.id == campaign_id) & c.status.in_((SCHEDULED, DONE)))
                         .values(status=PAUSED, status_reason=reason, updated_at=self._clock.now())
                     )  # fmt: skip
-                paused.append(f"{campaign_id} ({reason})")
+                if changed.rowcount == 1:
+                    paused.append(f"{campaign_id} ({reason})")
         return f"{len(running)} campaigns reviewed; paused: {', '.join(paused) or 'none'}"
 
     async def _outcome(self, campaign_id: str, window: timedelta) -> Outcome:

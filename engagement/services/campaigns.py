@@ -14,7 +14,16 @@ import sqlalchemy as sa
 from engagement.commerce import InvalidField
 from engagement.ladder import LadderCriteria
 from engagement.nudges.audience import matches
-from engagement.nudges.campaigns import ONCE, CampaignSpec, next_run, parse_campaign
+from engagement.nudges.campaigns import (
+    DRAFT,
+    EDITABLE,
+    ONCE,
+    SCHEDULED,
+    TRANSITIONS,
+    CampaignSpec,
+    next_run,
+    parse_campaign,
+)
 from engagement.nudges.planning import Guards, plan_customer
 from engagement.nudges.templates import (
     MissingData,
@@ -30,13 +39,6 @@ from engagement.services.snapshots import snapshots
 from engagement.storage import tables as t
 from engagement.storage.database import Database
 from engagement.wording import format_amount, format_count, format_percent
-
-DRAFT, SCHEDULED, PAUSED, DONE, ARCHIVED = "draft", "scheduled", "paused", "done", "archived"
-EDITABLE = (DRAFT, PAUSED)
-TRANSITIONS = {
-    "schedule": (DRAFT, PAUSED), "pause": (SCHEDULED, DONE), "resume": (PAUSED,),
-    "archive": (DRAFT, SCHEDULED, PAUSED, DONE),
-}  # fmt: skip
 
 
 class UnknownCampaign(LookupError):
@@ -70,21 +72,27 @@ class CampaignService:
         if campaign["status"] not in EDITABLE:
             raise CampaignStateError(f"a {campaign['status']} campaign cannot be edited; pause it")
         spec = await self.parse(body, renders=True)
-        async with self._db.begin() as conn:
-            await conn.execute(
-                sa.update(t.campaigns).where(t.campaigns.c.id == campaign_id)
+        c = t.campaigns.c
+        async with self._db.begin() as conn:  # still editable as it is written
+            edited = await conn.execute(
+                sa.update(t.campaigns).where((c.id == campaign_id) & c.status.in_(EDITABLE))
                 .values(name=spec.name, spec=spec.as_json(), updated_at=self._clock.now())
             )  # fmt: skip
+        if edited.rowcount != 1:
+            raise CampaignStateError(_CHANGED_MEANWHILE)
         return await self.get(campaign_id)
 
     async def get(self, campaign_id: str) -> dict[str, Any]:
+        return _as_json(await self._row(campaign_id))
+
+    async def _row(self, campaign_id: str) -> Any:
         async with self._db.connect() as conn:
             row = (await conn.execute(
                 sa.select(t.campaigns).where(t.campaigns.c.id == campaign_id)
             )).first()  # fmt: skip
         if row is None:
             raise UnknownCampaign(campaign_id)
-        return _as_json(row)
+        return row
 
     async def listing(self) -> list[dict[str, Any]]:
         async with self._db.connect() as conn:
@@ -92,21 +100,26 @@ class CampaignService:
             return [_as_json(row) for row in rows]
 
     async def change(self, campaign_id: str, action: str) -> dict[str, Any]:
-        """schedule, pause, resume or archive."""
-        campaign = await self.get(campaign_id)
-        if campaign["status"] not in TRANSITIONS[action]:
-            raise CampaignStateError(f"cannot {action} a {campaign['status']} campaign")
-        values: dict[str, Any] = {"updated_at": self._clock.now(), "status_reason": None}
-        if action in ("schedule", "resume"):  # a message paused for failing must be edited
-            spec = await self.parse(campaign["spec"], renders=True)
-            values["status"] = SCHEDULED
+        """schedule, pause, resume or archive: one conditional UPDATE from the status read,
+        so of two changes at once (two marketers, the dispatcher pausing a campaign) one
+        wins and the other is refused. Scheduling also needs the spec it checked to be the
+        one stored (``updated_at`` unchanged)."""
+        campaign = await self._row(campaign_id)
+        sources, target = TRANSITIONS[action]
+        if campaign.status not in sources:
+            raise CampaignStateError(f"cannot {action} a {campaign.status} campaign")
+        c = t.campaigns.c
+        still = (c.id == campaign_id) & (c.status == campaign.status)
+        values: dict[str, Any] = {"status": target, "status_reason": None,
+                                  "updated_at": self._clock.now()}  # fmt: skip
+        if target == SCHEDULED:  # a message paused for failing must be edited first
+            spec = await self.parse(campaign.spec, renders=True)
             values["next_run_at"] = self._first_run(spec)
-        else:
-            values["status"] = PAUSED if action == "pause" else ARCHIVED
+            still &= c.updated_at == campaign.updated_at
         async with self._db.begin() as conn:
-            await conn.execute(
-                sa.update(t.campaigns).where(t.campaigns.c.id == campaign_id).values(**values)
-            )
+            changed = await conn.execute(sa.update(t.campaigns).where(still).values(**values))
+        if changed.rowcount != 1:
+            raise CampaignStateError(_CHANGED_MEANWHILE)
         return await self.get(campaign_id)
 
     async def audience(self, campaign_id: str) -> dict[str, Any]:
@@ -207,8 +220,14 @@ class CampaignService:
         return next_run(spec.schedule, now - timedelta(microseconds=1), self._guards.brand_timezone)
 
 
+_CHANGED_MEANWHILE = "the campaign changed meanwhile: read it again, then retry"
+
+
 def template_values(
-    customer: Any, coupon_code: str | None = None, *, language: str,
+    customer: Any,
+    coupon_code: str | None = None,
+    *,
+    language: str,
     coupon: CouponTemplate | None = None,
 ) -> dict[str, Any]:
     """What a message in ``language`` may use for ``customer``: ``points`` stays a number

@@ -17,12 +17,19 @@ import sqlalchemy as sa
 from engagement.commerce import InvalidField
 from engagement.ladder import LadderCriteria
 from engagement.nudges.audience import CustomerSnapshot
-from engagement.nudges.campaigns import CampaignSpec, parse_campaign
+from engagement.nudges.campaigns import (
+    ARCHIVED,
+    DONE,
+    PAUSED,
+    SCHEDULED,
+    CampaignSpec,
+    parse_campaign,
+)
 from engagement.nudges.planning import Guards
 from engagement.nudges.templates import MissingData, RenderFailed, new_environment, render
 from engagement.ports import Clock, Conversations, ConversationState, ConversationsUnavailable
 from engagement.rewards import new_coupon_code
-from engagement.services.campaigns import ARCHIVED, DONE, PAUSED, SCHEDULED, template_values
+from engagement.services.campaigns import template_values
 from engagement.services.planner import CampaignPlanner, Planned
 from engagement.services.rules_book import RulesBook
 from engagement.services.snapshots import snapshots

@@ -23,10 +23,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from engagement.commerce import InvalidField
 from engagement.ladder import LadderCriteria
 from engagement.nudges.audience import CustomerSnapshot, matches
-from engagement.nudges.campaigns import AFTER_EVENT, CampaignSpec, next_run, parse_campaign
+from engagement.nudges.campaigns import (
+    AFTER_EVENT,
+    DONE,
+    PAUSED,
+    SCHEDULED,
+    CampaignSpec,
+    next_run,
+    parse_campaign,
+)
 from engagement.nudges.planning import HOLD_OUT, SKIP, Guards, plan_customer, zone_of
 from engagement.ports import Clock
-from engagement.services.campaigns import DONE, PAUSED, SCHEDULED
 from engagement.services.rules_book import RulesBook
 from engagement.services.snapshots import snapshots
 from engagement.storage import tables as t
@@ -116,9 +123,10 @@ class CampaignPlanner:
             self._audience(spec, run_id, ladder, now), campaign.id, spec, now
         )
         following = next_run(spec.schedule, campaign.next_run_at, self._guards.brand_timezone)
-        async with self._db.begin() as conn:
+        async with self._db.begin() as conn:  # a pause or an archive meanwhile stands
             await conn.execute(
-                sa.update(t.campaigns).where(t.campaigns.c.id == campaign.id)
+                sa.update(t.campaigns)
+                .where((t.campaigns.c.id == campaign.id) & (t.campaigns.c.status == SCHEDULED))
                 .values(next_run_at=following, status=SCHEDULED if following else DONE,
                         updated_at=now)
             )  # fmt: skip
