@@ -99,8 +99,9 @@ class RewardsService:
         )
         stage = stage_of(counters, replace(self._ladder, **rules.rules.ladder))
         change = stage_change(event.customer_id, customer.stage, stage, event.occurred_at)
-        if change is not None:
-            await customers.move_to_stage(change, event.id)
+        if change is not None and not await customers.move_to_stage(change, event.id):
+            moved = await customers.get(event.customer_id)  # by a concurrent event
+            stage = moved.stage if moved else stage
         decisions = evaluate(
             rules.rules,
             EventFacts(event.id, event.type, event.occurred_at, facts),

@@ -65,12 +65,16 @@ class SqlCustomers:
                 .values(**values, updated_at=now)
             )
 
-    async def move_to_stage(self, change: StageChanged, event_id: str | None) -> None:
-        await self._conn.execute(
+    async def move_to_stage(self, change: StageChanged, event_id: str | None) -> bool:
+        """Moves the customer and records the move, if they still stand where ``change``
+        starts; False, and nothing written, when a concurrent event moved them first."""
+        moved = await self._conn.execute(
             sa.update(customers)
-            .where(customers.c.id == change.customer_id)
+            .where(customers.c.id == change.customer_id, customers.c.stage == change.from_stage)
             .values(stage=change.to_stage, updated_at=change.at)
         )
+        if moved.rowcount != 1:
+            return False
         await self._conn.execute(
             stage_changes.insert().values(
                 customer_id=change.customer_id,
@@ -80,6 +84,7 @@ class SqlCustomers:
                 changed_at=change.at,
             )
         )
+        return True
 
     async def claim_privacy_notice(self, customer_id: str, now: datetime) -> bool:
         """True for exactly one caller: the one that records the notice as shown."""

@@ -17,6 +17,7 @@ from engagement.contributions import Submission
 from engagement.coupons import CouponAlreadyRedeemed
 from engagement.identity import LinkOutcome
 from engagement.services.coupons import CouponService
+from engagement.services.customers import CustomerService
 from engagement.services.identity import IdentityService
 from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
@@ -148,3 +149,26 @@ async def test_a_coupon_is_redeemed_by_one_of_two_checkouts(database: Database, 
     orders = await rows(database, sa.select(t.coupons.c.redeemed_order_id))
     winner = "o-2" if results[0] is won[0] else "o-3"
     assert [o.redeemed_order_id for o in orders] == [winner]
+
+
+async def test_two_first_purchases_at_once_move_the_customer_up_the_ladder_once(
+    database: Database, race: Race
+) -> None:
+    clock = FixedClock()
+    rules = RulesBook(database, clock)
+    await rules.publish(rewards_fixtures.RULES, "tests")
+    await CustomerService(database, clock).greet("lea")  # known, on the first stage
+    rewards = RewardsService(database, clock, rules)
+    purchases = [
+        incoming({"id": f"e-{n}", "type": "purchase", "customer_id": "lea", "order_id": f"o-{n}",
+                  "occurred_at": AT.isoformat(), "total": 20})
+        for n in (1, 2)
+    ]  # fmt: skip
+    moving = race({"customers"})
+    results = await moving.together(*(rewards.record_event(p) for p in purchases))
+    assert [r.stage for r in results] == ["choice", "choice"]
+    sc = t.stage_changes.c
+    changes = await rows(database, sa.select(sc.from_stage, sc.to_stage, sc.event_id))
+    assert [(c.from_stage, c.to_stage) for c in changes] == [("need", "choice")]
+    assert changes[0].event_id in ("e-1", "e-2")
+    assert [r.stage for r in await rows(database, sa.select(t.customers.c.stage))] == ["choice"]
