@@ -23,6 +23,9 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {  # action: (from, to)
     "schedule": ((DRAFT, PAUSED), SCHEDULED), "resume": ((PAUSED,), SCHEDULED),
     "pause": ((SCHEDULED, DONE), PAUSED), "archive": ((DRAFT, SCHEDULED, PAUSED, DONE), ARCHIVED),
 }  # fmt: skip
+# Why the dispatcher paused a campaign whose budget could not pay for one more nudge: the
+# nudges it had paid for still go out (engagement/services/nudging.py)
+BUDGET_SPENT = "budget spent"
 
 ONCE, CRON, AFTER_EVENT = "once", "cron", "after_event"
 # what "N hours after an event" can follow: the event types the shop (purchase, delivery)

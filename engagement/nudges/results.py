@@ -83,6 +83,13 @@ def outcome(
     return Outcome(Group(*counts["sent"]), Group(*counts["held_out"]), opted_out)
 
 
+def spent_of(budget: int | None, used: int) -> dict[str, int | None]:
+    """A budget (None: no limit), what the campaign's nudges took of it (coupons minted,
+    points reserved, each paid for as its nudge went), and what is left."""
+    left = None if budget is None else max(0, budget - used)
+    return {"budget": budget, "used": used, "left": left}
+
+
 def is_stage_up(from_stage: str, to_stage: str) -> bool:
     known = {stage: rank for rank, stage in enumerate(STAGES)}
     return known.get(to_stage, -1) > known.get(from_stage, -1)

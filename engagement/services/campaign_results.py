@@ -11,7 +11,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from engagement.nudges.campaigns import DONE, PAUSED, SCHEDULED
-from engagement.nudges.results import CONVERTING_EVENTS, Outcome, is_stage_up, outcome
+from engagement.nudges.results import (
+    CONVERTING_EVENTS,
+    Outcome,
+    is_stage_up,
+    outcome,
+    spent_of,
+)
 from engagement.ports import Clock
 from engagement.services.campaigns import CampaignService
 from engagement.storage import tables as t
@@ -61,6 +67,10 @@ class CampaignResults:
             "pending_by_reason": dict(waiting), "answered": int(answered or 0),
             # the nudges due now, at the rate the Rasa servers take them
             "expected_duration_s": round(int(due or 0) / self._sends_per_s, 1),
+            "budget": {
+                "coupons": spent_of(spec.coupon_budget, campaign["issued"]["coupons"]),
+                "points": spent_of(spec.points_budget, campaign["issued"]["points"]),
+            },
             "conversion": {
                 "window_days": spec.window_days,
                 "sent": _group(achieved.sent), "held_out": _group(achieved.held_out),

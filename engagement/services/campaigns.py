@@ -254,4 +254,5 @@ def _as_json(row: Any) -> dict[str, Any]:
         "status_reason": row.status_reason,
         "next_run_at": row.next_run_at.isoformat() if row.next_run_at else None,
         "created_by": row.created_by, "created_at": row.created_at.isoformat(),
+        "issued": {"coupons": row.coupons_issued, "points": row.points_issued},
     }  # fmt: skip

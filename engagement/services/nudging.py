@@ -19,6 +19,7 @@ from engagement.ladder import LadderCriteria
 from engagement.nudges.audience import CustomerSnapshot
 from engagement.nudges.campaigns import (
     ARCHIVED,
+    BUDGET_SPENT,
     DONE,
     PAUSED,
     SCHEDULED,
@@ -29,6 +30,7 @@ from engagement.nudges.planning import Guards
 from engagement.nudges.templates import MissingData, RenderFailed, new_environment, render
 from engagement.ports import Clock, Conversations, ConversationState, ConversationsUnavailable
 from engagement.rewards import new_coupon_code
+from engagement.rules.model import CouponTemplate
 from engagement.services.campaigns import template_values
 from engagement.services.planner import CampaignPlanner, Planned
 from engagement.services.rules_book import RulesBook
@@ -74,8 +76,10 @@ class _Send:
 
     row: Any
     channel: str = ""
+    spec: CampaignSpec | None = None
     text: str | None = None
     coupon_code: str | None = None  # the code in ``text``, minted under the budget
+    coupon: CouponTemplate | None = None  # what that code is worth
     points: int = 0
     changes: dict[str, Any] = field(default_factory=dict)
     outcome: str = "skipped"
@@ -113,8 +117,9 @@ class NudgeService:
         return Dispatched(*totals)
 
     async def dispatch(self) -> Dispatched:
-        """One batch: claimed, prepared (re-checked, rendered, coupons minted under the
-        campaign's budget) with a few queries for the whole batch, sent concurrently, and
+        """One batch: claimed, prepared (re-checked, rendered) with a few queries for the
+        whole batch; those whose customer can take a nudge now are paid for under their
+        campaign's budget (coupon minted, points reserved), sent concurrently, and all is
         recorded in one transaction. A crash anywhere leaves leases that expire; the send
         that follows recognises, by its key, a nudge that had arrived."""
         sends = [_Send(row, row.channel) for row in await self._claim()]
@@ -131,13 +136,15 @@ class NudgeService:
             for send in ready:
                 send.outcome, send.changes = self._retry(send.row, now)
             ready, states = [], {}
+        going = [s for s in ready if self._goes_now(s, states.get(s.row.sender_id, IDLE), now)]
+        paid = [send for send in going if await self._pay(send, now)]
         gate = asyncio.Semaphore(self._pacing.concurrency)
 
         async def deliver(send: _Send) -> None:
             async with gate:
-                await self._deliver(send, states.get(send.row.sender_id, IDLE), now)
+                await self._deliver(send, now)
 
-        await asyncio.gather(*(deliver(send) for send in ready))
+        await asyncio.gather(*(deliver(send) for send in paid))
         await self._record(sends, now)
         outcomes = [send.outcome for send in sends]
         return Dispatched(outcomes.count("sent"), outcomes.count("deferred"),
@@ -174,11 +181,15 @@ class NudgeService:
         return int(result.rowcount or 0)
 
     async def _claim(self) -> list[Any]:
-        """Takes up to a batch of due deliveries of running campaigns: a lease that a
-        crashed dispatcher lets expire. The rows come back as claimed (attempts counted)."""
+        """Takes up to a batch of due deliveries of running campaigns, and those already
+        paid for of a campaign paused because its budget is spent: a lease that a crashed
+        dispatcher lets expire. The rows come back as claimed (attempts counted)."""
         now = self._clock.now()
         d, c = t.deliveries, t.campaigns
-        held = sa.select(c.c.id).where(c.c.status.in_((PAUSED, ARCHIVED)))
+        stopped = sa.select(c.c.id).where(c.c.status.in_((PAUSED, ARCHIVED)))
+        spent = sa.select(c.c.id).where(c.c.status == PAUSED, c.c.status_reason == BUDGET_SPENT)
+        paid = d.c.coupon_code.is_not(None) | (d.c.points > 0)
+        held = d.c.campaign_id.in_(stopped) & ~(paid & d.c.campaign_id.in_(spent))
         claimable = (
             (d.c.status == "pending")
             & (d.c.send_at <= now)
@@ -187,7 +198,7 @@ class NudgeService:
         claim = uuid.uuid4().hex
         async with self._db.begin() as conn:
             candidates = (
-                sa.select(d.c.id).where(claimable & d.c.campaign_id.not_in(held))
+                sa.select(d.c.id).where(claimable & ~held)
                 .order_by(d.c.send_at).limit(self._pacing.batch)
             )  # fmt: skip
             # the condition is checked again row by row as it is written: another dispatcher
@@ -229,7 +240,7 @@ class NudgeService:
         )}  # fmt: skip
         environment = new_environment()
         compiled: dict[tuple[str, str], Any] = {}
-        rendered: list[tuple[_Send, CampaignSpec]] = []
+        rendered: list[_Send] = []
         for send in sends:
             row, spec = send.row, specs.get(send.row.campaign_id)
             customer = customers.get(row.customer_id)
@@ -245,7 +256,7 @@ class NudgeService:
                 send.changes = {"status": "skipped", "reason": reason, "lease_until": None}
                 continue
             code, template = None, None
-            if spec.coupon:
+            if spec.coupon:  # minted with this code if the budget pays for it (_pay)
                 template = rules.coupons[spec.coupon]
                 code = row.coupon_code or new_coupon_code()
             try:
@@ -270,21 +281,12 @@ class NudgeService:
                                 "lease_until": None}  # fmt: skip
                 broken.setdefault(row.campaign_id, f"the {row.language} message: {exc}")
                 continue
-            send.coupon_code = code
-            rendered.append((send, spec))
-        for send, spec in rendered:
-            row = send.row
-            if row.campaign_id in broken:
+            send.spec, send.coupon_code, send.coupon = spec, code, template
+            rendered.append(send)
+        for send in rendered:
+            if send.row.campaign_id in broken:
                 # rendered, but its campaign pauses: it waits like the campaign's others
-                send.text, send.outcome = None, "deferred"
-                send.changes = {"reason": "campaign_paused", "lease_until": None,
-                                "attempts": row.attempts - 1}  # fmt: skip
-                continue
-            if not await self._take_budget(send, spec, send.coupon_code, rules, now):
-                # waits, paused with its campaign, for a marketer to raise the budget
-                send.text, send.outcome = None, "deferred"
-                send.changes = {"reason": "budget_spent", "lease_until": None,
-                                "attempts": row.attempts - 1}  # fmt: skip
+                self._wait(send, "campaign_paused")
         if broken:
             await self._pause(broken, now)
 
@@ -325,12 +327,24 @@ class NudgeService:
             return "channel_window"
         return None
 
-    async def _take_budget(
-        self, send: _Send, spec: CampaignSpec, code: str | None, rules: Any, now: datetime
-    ) -> bool:
-        """The coupon is minted (and the points reserved) before the send, under the
-        campaign's budget; a campaign whose budget is spent pauses itself and says so."""
-        row = send.row
+    def _wait(self, send: _Send, reason: str) -> None:
+        """Not sent this time, through no fault of its own: it waits, its attempt uncounted."""
+        send.text, send.outcome = None, "deferred"
+        send.changes = {"reason": reason, "lease_until": None, "attempts": send.row.attempts - 1}
+
+    async def _pay(self, send: _Send, now: datetime) -> bool:
+        """Just before it goes, the nudge is paid for under its campaign's budget: the coupon
+        minted, the points reserved, and both written on the delivery, so that once paid it
+        goes out whatever happens to the budget (a retry, a pause for "budget spent"). One
+        the budget cannot pay for waits, and its campaign pauses saying why."""
+        if await self._take_budget(send, now):
+            return True
+        self._wait(send, "budget_spent")
+        return False
+
+    async def _take_budget(self, send: _Send, now: datetime) -> bool:
+        row, spec = send.row, send.spec
+        assert spec is not None
         needs_coupon = spec.coupon is not None and row.coupon_code is None
         points = spec.points if row.points == 0 else 0
         if not needs_coupon and not points:
@@ -349,11 +363,11 @@ class NudgeService:
             if taken.rowcount != 1:
                 await conn.execute(sa.update(c).where((c.c.id == row.campaign_id)
                                                       & c.c.status.in_((SCHEDULED, DONE))).values(
-                    status=PAUSED, status_reason="budget spent", updated_at=now,
+                    status=PAUSED, status_reason=BUDGET_SPENT, updated_at=now,
                 ))  # fmt: skip
                 return False
-            if needs_coupon and spec.coupon is not None and code is not None:
-                template = rules.coupons[spec.coupon]
+            code, template = send.coupon_code, send.coupon
+            if needs_coupon and code is not None and template is not None:
                 await SqlRewards(conn).add_coupon(
                     code=code, customer_id=row.customer_id, template_id=template.id,
                     kind=template.kind, value=template.value, min_basket=template.min_basket,
@@ -367,24 +381,26 @@ class NudgeService:
         send.points = points or row.points
         return True
 
-    async def _deliver(self, send: _Send, state: ConversationState, now: datetime) -> None:
+    def _goes_now(self, send: _Send, state: ConversationState, now: datetime) -> bool:
+        """Whether the customer can take the nudge now; otherwise it waits or, shown by an
+        earlier attempt whose answer got lost, is recorded as sent (it was paid for then)."""
         row = send.row
-        key = f"{row.run_id}:{row.id}"
+        if _key(row) in state.shown:
+            send.points = row.points
+            send.outcome, send.changes = "sent", self._sent(send, now)
+            return False
+        if state.busy is None and state.online is not False:
+            return True
+        wait = self._pacing.busy_retry if state.busy else self._pacing.offline_retry
+        send.outcome = "deferred"
+        send.changes = {"lease_until": None, "send_at": now + wait, "attempts": row.attempts - 1,
+                        "reason": state.busy or "offline"}  # fmt: skip
+        return False
+
+    async def _deliver(self, send: _Send, now: datetime) -> None:
+        row = send.row
         try:
-            if key in state.shown:  # an earlier attempt arrived; its answer got lost
-                send.outcome, send.changes = "sent", self._sent(send, now)
-                return
-            if state.busy is not None or state.online is False:
-                wait = self._pacing.busy_retry if state.busy else self._pacing.offline_retry
-                send.outcome = "deferred"
-                send.changes = {
-                    "lease_until": None,
-                    "send_at": now + wait,
-                    "attempts": row.attempts - 1,
-                    "reason": state.busy or "offline",
-                }
-                return
-            await self._conversations.nudge(row.sender_id, send.channel, send.text or "", key)
+            await self._conversations.nudge(row.sender_id, send.channel, send.text or "", _key(row))
         except ConversationsUnavailable:
             send.outcome, send.changes = self._retry(row, now)
             return
@@ -428,6 +444,11 @@ class NudgeService:
                         event_id=f"nudge:{send.row.run_id}:{send.row.customer_id}",
                         rule_id=f"campaign:{send.row.campaign_id}", at=now,
                     )  # fmt: skip
+
+
+def _key(row: Any) -> str:
+    """What makes a retried nudge harmless: the conversation shows a key once."""
+    return f"{row.run_id}:{row.id}"
 
 
 def _within(issued: Any, more: int, budget: int | None) -> Any:

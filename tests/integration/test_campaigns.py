@@ -340,6 +340,72 @@ async def test_a_campaign_stops_handing_out_coupons_and_points_when_its_budget_i
     assert len({text for _, _, text, _ in rasa.nudges}) == 2, "two different coupons"
 
 
+COUPON_MESSAGES = {"fr": "{{ first_name }}, votre bon : {{ coupon_code }}",
+                   "en": "{{ first_name }}, your coupon: {{ coupon_code }}"}  # fmt: skip
+
+
+async def coupons_of(client, customer: str) -> list[str]:  # type: ignore[no-untyped-def]
+    answer = await client.get(f"/api/v1/customers/{customer}/coupons", headers=admin(client))
+    return [coupon["code"] for coupon in (await answer.json())["coupons"]]
+
+
+async def test_the_budget_pays_for_a_nudge_as_it_goes_not_while_it_waits(
+    client, database, clock, rasa
+) -> None:
+    """Léa and Tom are in the middle of a conversation: nothing is minted for nudges that
+    wait. Once they are free, the budget of one pays for one nudge, which goes at once."""
+    campaign, service = await scheduled(
+        client, database, clock, rasa, coupon="welcome_back_5", coupon_budget=1,
+        messages=COUPON_MESSAGES,
+    )  # fmt: skip
+    rasa.busy_senders.update(lea="recent_message", tom="recent_message")
+    assert (await service.dispatch()).deferred == 2
+    waiting = await results_of(client, campaign)
+    assert waiting["budget"]["coupons"] == {"budget": 1, "used": 0, "left": 1}
+    assert (await coupons_of(client, "lea"), await coupons_of(client, "tom")) == ([], [])
+    rasa.busy_senders.clear()
+    clock.advance(minutes=5)
+    outcome = await service.dispatch()
+    assert (outcome.sent, outcome.deferred) == (1, 1)
+    ((sender, _, text, _),) = rasa.nudges
+    assert [code for code in await coupons_of(client, sender) if code in text]
+    spent = await results_of(client, campaign)
+    assert spent["budget"]["coupons"] == {"budget": 1, "used": 1, "left": 0}
+    assert spent["budget"]["points"] == {"budget": None, "used": 0, "left": None}
+    assert spent["pending_by_reason"] == {"budget_spent": 1}
+
+
+async def test_a_nudge_the_budget_paid_for_goes_out_after_the_campaign_reports_it_spent(
+    client, database, clock, rasa
+) -> None:
+    """The first nudge is paid for and reaches Rasa, whose answer is lost; the second finds
+    the budget spent and the campaign pauses. The first is still the budget's: its retry is
+    recorded as sent without waiting for a resume, and it is the only one."""
+    campaign, service = await scheduled(
+        client, database, clock, rasa, coupon="welcome_back_5", coupon_budget=1, points=15,
+        points_budget=15, messages=COUPON_MESSAGES,
+    )  # fmt: skip
+    rasa.lose_answers = True
+    assert (await service.dispatch()).deferred == 2
+    rasa.lose_answers = False
+    paused = await (await client.get(f"/api/v1/campaigns/{campaign['id']}",
+                                     headers=admin(client))).json()  # fmt: skip
+    assert (paused["status"], paused["status_reason"]) == ("paused", "budget spent")
+    clock.advance(minutes=1)
+    assert (await service.dispatch()).sent == 1
+    assert (await service.dispatch()).sent == 0, "what the budget did not pay for waits"
+    ((sender, _, text, _),) = rasa.nudges
+    ledger = await (await client.get(f"/api/v1/customers/{sender}/ledger",
+                                     headers=admin(client))).json()  # fmt: skip
+    assert [e["points"] for e in ledger["entries"] if e["rule_id"].startswith("campaign:")] == [15]
+    results = await results_of(client, campaign)
+    assert (results["by_status"], results["pending_by_reason"]) == (
+        {"sent": 1, "pending": 1, "skipped": 2}, {"budget_spent": 1},
+    )  # fmt: skip
+    assert results["budget"] == {"coupons": {"budget": 1, "used": 1, "left": 0},
+                                 "points": {"budget": 15, "used": 15, "left": 0}}  # fmt: skip
+
+
 async def test_a_nudge_whose_answer_was_lost_is_not_shown_twice(
     client, database, clock, rasa
 ) -> None:
