@@ -135,8 +135,8 @@ async def audit(request: web.Request, action: str, target: str, **detail: object
 
 # The console pages each role may open (the API behind them enforces the same roles).
 PAGES = {
-    Role.ADMIN: ("dashboard", "rules", "moderation", "customers", "campaigns", "audit"),
-    Role.COMMUNITY_MANAGER: ("dashboard", "rules", "moderation", "customers"),
+    Role.ADMIN: ("dashboard", "rules", "moderation", "handoffs", "customers", "campaigns", "audit"),
+    Role.COMMUNITY_MANAGER: ("dashboard", "rules", "moderation", "handoffs", "customers"),
     Role.MARKETER: ("dashboard", "campaigns", "customers"),
     Role.ASSISTANT: (),
 }

@@ -380,6 +380,42 @@ def test_a_marketer_sees_the_audience_size_and_schedules_a_campaign(
     shot(page, "campaign-results")
 
 
+def test_a_community_manager_sees_a_handoff_arrive_and_hands_it_back(
+    fusion: Fusion, page: Page
+) -> None:
+    customer = new_customer()
+    sign_in(page, fusion, MANAGER, "handoffs")
+    expect(page.locator("#handoff-list")).to_be_visible(timeout=WAIT_MS)
+    page.evaluate("window.fusionNotReloaded = true")
+    before = api(fusion, MANAGER, "GET", "/api/v1/handoffs/count").json()["open"]
+    fusion.say(customer, "Bonjour")
+    assert fusion.say(customer, "je veux parler à quelqu'un")
+    card = page.locator(f'.handoff[data-customer="{customer}"]')
+    expect(card).to_be_visible(timeout=WAIT_MS)  # polled in: no reload
+    expect(page.locator("#nav-count-handoffs")).to_have_text(str(before + 1), timeout=WAIT_MS)
+    assert fusion.say(customer, "vous êtes là ? c'est pour ma commande") == [], "paused"
+    expect(card.locator(".transcript")).to_contain_text("c'est pour ma commande", timeout=WAIT_MS)
+    expect(card.locator(".said.by-customer").first).to_contain_text("parler à quelqu'un")
+    expect(card.locator(".handoff-waiting")).to_contain_text(re.compile(r"waiting for \d+ "))
+    assert page.evaluate("window.fusionNotReloaded") is True
+    shot(page, "handoffs")
+    card.locator(".handoff-resume").click()
+    expect(page.locator("#confirm")).to_be_visible()
+    expect(page.locator("#confirm-message")).to_contain_text(customer)
+    shot(page, "handoffs-confirm")
+    page.locator("#confirm-yes").click()
+    expect(card).to_have_count(0, timeout=WAIT_MS)
+    badge = page.locator("#nav-count-handoffs")
+    if before:
+        expect(badge).to_have_text(str(before), timeout=WAIT_MS)
+    else:
+        expect(badge).to_be_hidden(timeout=WAIT_MS)
+    closed = api(fusion, MANAGER, "GET", "/api/v1/handoffs?status=closed").json()["handoffs"]
+    (mine,) = (h for h in closed if h["customer_id"] == customer)
+    assert mine["closed_by"] == "community_manager"
+    assert fusion.say(customer, "combien j'ai de points ?"), "the assistant answers again"
+
+
 def test_a_marketer_cannot_open_the_rules_editor(fusion: Fusion, page: Page) -> None:
     sign_in(page, fusion, MARKETER)
     expect(page.locator('nav a[href="#/campaigns"]')).to_be_visible()
@@ -398,7 +434,7 @@ def test_the_admin_sees_every_page_of_the_console(fusion: Fusion, page: Page) ->
              "schedule": {"cron": "0 10 * * 1"}, "audience": {"all": []}}  # fmt: skip
     assert api(fusion, token, "POST", "/api/v1/campaigns", json=draft).status_code == 201
     sign_in(page, fusion, token)
-    for view in ("dashboard", "moderation", "customers", "campaigns", "audit"):
+    for view in ("dashboard", "moderation", "handoffs", "customers", "campaigns", "audit"):
         page.goto(f"{fusion.engagement}/admin#/{view}")
         page.wait_for_load_state("networkidle")
         expect(page.locator(".forbidden")).to_have_count(0)

@@ -6,6 +6,7 @@ import { applyChartTheme } from "./charts.js";
 import * as dashboard from "./dashboard.js";
 import * as rules from "./rules.js";
 import * as moderation from "./moderation.js";
+import * as handoffs from "./handoffs.js";
 import * as customers from "./customers.js";
 import * as campaigns from "./campaigns.js";
 import * as audit from "./audit.js";
@@ -14,6 +15,7 @@ const PAGES = [
   { id: "dashboard", label: "Dashboard", icon: "M3 13h8V3H3v10zm0 8h8v-6H3v6zm10 0h8V11h-8v10zm0-18v6h8V3h-8z" },
   { id: "rules", label: "Reward rules", icon: "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8l-6-6zm-5.5 15.5L5 14l3.5-3.5 1.4 1.4L7.8 14l2.1 2.1-1.4 1.4zm7 0-1.4-1.4 2.1-2.1-2.1-2.1 1.4-1.4L19 14l-3.5 3.5zM13 9V3.5L18.5 9H13z" },
   { id: "moderation", label: "Moderation", icon: "M20 2H4a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2zm-9.3 12L7 10.3l1.4-1.4 2.3 2.3 5-5 1.4 1.4-6.4 6.4z" },
+  { id: "handoffs", label: "Handoffs", icon: "M21 6h-2v9H6v2c0 .55.45 1 1 1h11l4 4V7c0-.55-.45-1-1-1zm-4 6V3c0-.55-.45-1-1-1H3c-.55 0-1 .45-1 1v14l4-4h10c.55 0 1-.45 1-1z" },
   { id: "customers", label: "Customers", icon: "M16 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm-8 0a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm0 2c-2.3 0-7 1.2-7 3.5V19h14v-2.5C15 14.2 10.3 13 8 13zm8 0c-.3 0-.6 0-1 .1 1.2.8 2 2 2 3.4V19h6v-2.5c0-2.3-4.7-3.5-7-3.5z" },
   { id: "campaigns", label: "Campaigns", icon: "M18 11v2h4v-2h-4zm-2 6.6c1 .7 2.2 1.7 3.2 2.4l1.2-1.6c-1-.7-2.2-1.7-3.2-2.4L16 17.6zM20.4 5.6 19.2 4c-1 .7-2.2 1.7-3.2 2.4l1.2 1.6c1-.7 2.2-1.7 3.2-2.4zM4 9a2 2 0 0 0-2 2v2a2 2 0 0 0 2 2h1v4h2v-4h1l5 3V6L8 9H4zm11.5 3c0-1.3-.6-2.5-1.5-3.4v6.7c.9-.8 1.5-2 1.5-3.3z" },
   { id: "audit", label: "Audit log", icon: "M13 3a9 9 0 0 0-9 9H1l3.9 3.9.1.1L9 12H6a7 7 0 1 1 2.1 5l-1.4 1.4A9 9 0 1 0 13 3zm-1 5v5l4.3 2.5.7-1.2-3.5-2.1V8H12z" },
@@ -21,7 +23,7 @@ const PAGES = [
 
 const ROLE_NAMES = { admin: "Admin", community_manager: "Community manager", marketer: "Marketer" };
 
-const state = { role: null, pages: [], seq: 0, ctx: null };
+const state = { role: null, pages: [], seq: 0, ctx: null, stopCount: null };
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,6 +31,8 @@ const $ = (id) => document.getElementById(id);
 
 function showSignIn(message) {
   leavePage();
+  if (state.stopCount) state.stopCount();
+  state.stopCount = null;
   state.role = null;
   $("app").hidden = true;
   $("signin-view").hidden = false;
@@ -67,6 +71,7 @@ async function start() {
   state.role = me.role;
   state.pages = Array.isArray(me.pages) ? me.pages : [];
   buildNav();
+  if (state.pages.includes("handoffs")) state.stopCount = handoffs.watchOpenCount((n) => navCount("handoffs", n));
   $("role").textContent = ROLE_NAMES[me.role] || me.role || "";
   $("signin-view").hidden = true;
   $("app").hidden = false;
@@ -83,11 +88,26 @@ function buildNav() {
       h(
         "li",
         null,
-        h("a", { href: `#/${page.id}`, dataset: { page: page.id } }, icon(page.icon), h("span", { class: "nav-label" }, page.label)),
+        h(
+          "a",
+          { href: `#/${page.id}`, dataset: { page: page.id } },
+          icon(page.icon),
+          h("span", { class: "nav-label" }, page.label),
+          page.id === "handoffs" ? h("span", { class: "nav-count", id: "nav-count-handoffs", hidden: true }) : null,
+        ),
       ),
     );
   }
   nav.appendChild(list);
+}
+
+/** The number beside a page's link (the open handoffs), hidden at zero. */
+function navCount(page, n) {
+  const badge = document.getElementById(`nav-count-${page}`);
+  if (!badge) return;
+  badge.textContent = handoffs.countText(n);
+  badge.title = handoffs.countLabel(n);
+  badge.hidden = n === 0;
 }
 
 function icon(path) {
@@ -162,6 +182,7 @@ function newContext() {
     cleanup(fn) {
       ctx.cleanups.push(fn);
     },
+    navCount,
     navigate(hash) {
       if (location.hash === hash) route();
       else location.hash = hash;
@@ -190,6 +211,9 @@ async function route() {
       break;
     case "moderation":
       render = moderation.render;
+      break;
+    case "handoffs":
+      render = handoffs.render;
       break;
     case "customers":
       render = a ? customers.renderCustomer : customers.renderSearch;
