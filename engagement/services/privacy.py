@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from engagement.ports import Clock, Conversations
 from engagement.services.audit import pseudonymise
+from engagement.services.customer_view import UnknownCustomer
 from engagement.storage import personal
 from engagement.storage import tables as t
 from engagement.storage.database import Database
@@ -76,16 +77,24 @@ class PrivacyService:
         self._clock = clock
         self._pseudonyms = pseudonyms
 
-    async def erase_customer(self, customer_id: str, sender_id: str | None = None) -> Erased:
+    async def erase_customer(
+        self, customer_id: str, sender_id: str | None = None, *, must_exist: bool = False
+    ) -> Erased:
         """Deletes every row that names the customer or one of their conversations in one
         transaction, renames them in the audit log, and queues the erasure of those
-        conversations' histories (``sender_id`` included)."""
+        conversations' histories (``sender_id`` included).
+
+        ``must_exist`` (staff naming a customer): ``UnknownCustomer``, and nothing written,
+        when the delete of the customer's row finds none: never stored, or erased already,
+        by the other of two erasures at once too."""
         now = self._clock.now()
         async with self._db.begin() as conn:
             senders = await personal.conversations_of(conn, customer_id)
             senders |= {sender_id} if sender_id else set()
             await self._withdraw_votes(conn, customer_id)
-            await personal.delete_rows(conn, customer_id, senders)
+            deleted = await personal.delete_rows(conn, customer_id, senders)
+            if must_exist and not deleted.get(t.customers.name):
+                raise UnknownCustomer(customer_id)
             await pseudonymise(conn, {i: self._pseudonyms.of(i) for i in {customer_id, *senders}})
             for sender in sorted(senders):
                 await conn.execute(sa.delete(t.erasures).where(t.erasures.c.sender_id == sender))
@@ -111,15 +120,17 @@ class PrivacyService:
 
     async def _withdraw_votes(self, conn: AsyncConnection, customer_id: str) -> None:
         """Their votes for others' ideas stop counting (the votes for their own ideas go
-        with the ideas, whoever cast them)."""
-        voted = list(
-            await conn.scalars(
-                sa.select(t.idea_votes.c.idea_id).where(t.idea_votes.c.customer_id == customer_id)
+        with the ideas, whoever cast them). A vote is counted off its idea by the erasure
+        whose delete took the vote away, so two erasures at once count it off once."""
+        v = t.idea_votes.c
+        voted = list(await conn.scalars(sa.select(v.idea_id).where(v.customer_id == customer_id)))
+        for idea_id in voted:
+            taken = await conn.execute(
+                sa.delete(t.idea_votes).where(v.idea_id == idea_id, v.customer_id == customer_id)
             )
-        )
-        if voted:
-            await conn.execute(
-                sa.update(t.contributions)
-                .where(t.contributions.c.id.in_(voted))
-                .values(votes=t.contributions.c.votes - 1)
-            )
+            if taken.rowcount == 1:
+                await conn.execute(
+                    sa.update(t.contributions)
+                    .where(t.contributions.c.id == idea_id)
+                    .values(votes=t.contributions.c.votes - 1)
+                )

@@ -11,7 +11,6 @@ from engagement.web.auth import Role, audit, caller, client_address, requires
 from engagement.web.community import MAX_INTEGER
 from engagement.web.keys import (
     CONVERSATIONS,
-    CUSTOMER_VIEW,
     HANDOFFS,
     LINK_VISITS,
     PRIVACY,
@@ -70,8 +69,7 @@ async def resume_handoff(request: web.Request) -> web.Response:
 async def erase_customer(request: web.Request) -> web.Response:
     """Admin only: erases a customer (their right to erasure, asked outside the chat)."""
     customer_id = request.match_info["id"]
-    await request.app[CUSTOMER_VIEW].summary(customer_id)  # 404 when unknown
-    erased = await request.app[PRIVACY].erase_customer(customer_id)
+    erased = await request.app[PRIVACY].erase_customer(customer_id, must_exist=True)  # or 404
     # the log keeps proof of the erasure, under the keyed pseudonym every earlier entry
     # about them now carries, not the identifier it erased
     await audit(request, "customer.erase", erased.pseudonym)

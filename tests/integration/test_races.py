@@ -25,7 +25,7 @@ from engagement.settings import Settings
 from engagement.storage import tables as t
 from engagement.storage.database import Database
 from engagement.web.app import create_app
-from engagement.web.keys import CONTRIBUTIONS, REWARDS, RULES_BOOK
+from engagement.web.keys import CONTRIBUTIONS, PRIVACY, REWARDS, RULES_BOOK
 from tests.fakes import FixedClock
 from tests.integration import rewards_fixtures
 from tests.integration.interleaving import Interleaving
@@ -69,16 +69,17 @@ async def test_a_linking_code_links_one_of_two_conversations(
 
 
 @pytest.fixture
-async def moderation(settings: Settings, migrated_url: str):  # type: ignore[no-untyped-def]
-    """The real app, a review by a customer who bought, waiting for moderation."""
+async def client(settings: Settings, migrated_url: str):  # type: ignore[no-untyped-def]
+    """The real app; three customers who bought, Léa's review waiting for moderation."""
     app = create_app(settings, clock=FixedClock())
     await app[RULES_BOOK].publish(MODERATION_RULES, "tests")
-    await app[REWARDS].record_event(incoming({
-        "id": "buy-1", "type": "purchase", "customer_id": "lea", "order_id": "o-1",
-        "occurred_at": AT.isoformat(), "total": 20,
-    }))  # fmt: skip
+    for customer in ("lea", "ben", "carl"):
+        await app[REWARDS].record_event(incoming({
+            "id": f"buy-{customer}", "type": "purchase", "customer_id": customer,
+            "order_id": f"o-{customer}", "occurred_at": AT.isoformat(), "total": 20,
+        }))  # fmt: skip
     await app[CONTRIBUTIONS].submit(
-        Submission("r-1", "lea", "review", AT, body="ok", rating=4, order_id="o-1")
+        Submission("r-1", "lea", "review", AT, body="ok", rating=4, order_id="o-lea")
     )
     async with TestClient(TestServer(app)) as client:
         client.admin = {"Authorization": f"Bearer {settings.admin_token}"}
@@ -102,26 +103,26 @@ async def moderation_done(client) -> tuple[str, int, list[str]]:  # type: ignore
 
 
 @pytest.mark.parametrize("decision", ["approve", "reject"])
-async def test_a_review_is_approved_or_rejected_once(moderation, race: Race, decision: str) -> None:
+async def test_a_review_is_approved_or_rejected_once(client, race: Race, decision: str) -> None:
     deciding = race({"contributions"})
-    answers = await deciding.together(decide(moderation, decision), decide(moderation, decision))
+    answers = await deciding.together(decide(client, decision), decide(client, decision))
     assert sorted(a.status for a in answers) == [200, 409]
-    _, points, audited = await moderation_done(moderation)
+    _, points, audited = await moderation_done(client)
     assert points == (30 if decision == "approve" else 0)  # paid once, or not at all
     assert audited == [f"contribution.{decision}"]  # the loser left no trace
 
 
 async def test_an_approval_and_a_rejection_at_once_leave_one_decision_in_force(
-    moderation, race: Race
+    client, race: Race
 ) -> None:
     deciding = race({"contributions"})
-    answers = await deciding.together(decide(moderation, "approve"), decide(moderation, "reject"))
+    answers = await deciding.together(decide(client, "approve"), decide(client, "reject"))
     won = [d for d, a in zip(("approve", "reject"), answers, strict=True) if a.status == 200]
     assert all(a.status in (200, 409) for a in answers)
     if deciding.met:  # both decided on a pending review: the second to write is refused
         assert len(won) == 1
     # else (SQLite, one after the other) an approval may be followed by its rejection
-    status, points, audited = await moderation_done(moderation)
+    status, points, audited = await moderation_done(client)
     assert status == ("approved" if won == ["approve"] else "rejected")
     assert points == (30 if status == "approved" else 0)
     assert sorted(audited) == sorted(f"contribution.{d}" for d in won)
@@ -172,3 +173,41 @@ async def test_two_first_purchases_at_once_move_the_customer_up_the_ladder_once(
     assert [(c.from_stage, c.to_stage) for c in changes] == [("need", "choice")]
     assert changes[0].event_id in ("e-1", "e-2")
     assert [r.stage for r in await rows(database, sa.select(t.customers.c.stage))] == ["choice"]
+
+
+async def ben_s_idea_voted_for_by_lea_and_carl(client) -> None:  # type: ignore[no-untyped-def]
+    contributions = client.app[CONTRIBUTIONS]
+    await contributions.submit(Submission("i-1", "ben", "idea", AT, title="Refills", body="…"))
+    await contributions.moderate("i-1", "approve", "tests")
+    for voter in ("lea", "carl"):
+        await contributions.vote("i-1", voter)
+
+
+async def votes(client) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    ideas = await (await client.get("/api/v1/ideas", headers=client.admin)).json()
+    return [(i["id"], i["votes"]) for i in ideas["ideas"]]
+
+
+async def test_a_customer_erased_twice_at_once_is_erased_once(client, race: Race) -> None:
+    await ben_s_idea_voted_for_by_lea_and_carl(client)
+    erasing = race({"idea_votes", "contributions"})
+    answers = await erasing.together(
+        *(client.delete("/api/v1/customers/lea", headers=client.admin) for _ in range(2))
+    )
+    assert sorted(a.status for a in answers) == [200, 404]
+    assert await votes(client) == [("i-1", 1)]  # Carl's
+    audit = await client.get("/api/v1/audit?action=customer", headers=client.admin)
+    assert [e["action"] for e in (await audit.json())["entries"]] == ["customer.erase"]
+
+
+async def test_erasures_asked_from_two_channels_at_once_withdraw_a_vote_once(
+    client, race: Race
+) -> None:
+    await ben_s_idea_voted_for_by_lea_and_carl(client)
+    privacy = client.app[PRIVACY]
+    erasing = race({"idea_votes", "contributions"})
+    erased = await erasing.together(
+        privacy.erase_customer("lea", "lea"), privacy.erase_customer("lea", "tg-lea")
+    )
+    assert [e.customer_id for e in erased] == ["lea", "lea"]  # each conversation is told so
+    assert await votes(client) == [("i-1", 1)]
