@@ -19,6 +19,9 @@ from engagement.settings import LANGUAGES
 COMMERCE_EVENT_TYPES = ("purchase", "shipment", "delivery", "cancellation", "refund")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+# one @, something on each side, a dot in the domain, no space: what a shop's form took
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL_LENGTH = 254
 # How deeply a shop's body may nest arrays and objects (an event nests 4 levels deep).
 MAX_JSON_DEPTH = 32
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -59,6 +62,7 @@ class CustomerRef:
     name: str | None
     language: str | None
     timezone: str | None
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ def parse_commerce_event(body: bytes | dict[str, Any]) -> CommerceEvent:
     data = body if isinstance(body, dict) else load_json_object(body)
     _no_unknown(data, {"id", "type", "occurred_at", "customer", "order", "referral_code"}, "")
     customer = _object(data, "customer")
-    _no_unknown(customer, {"id", "name", "language", "timezone"}, "customer.")
+    _no_unknown(customer, {"id", "name", "email", "language", "timezone"}, "customer.")
     order = _object(data, "order")
     _no_unknown(order, {"id", "total", "currency", "items"}, "order.")
     return CommerceEvent(
@@ -133,6 +137,7 @@ def parse_commerce_event(body: bytes | dict[str, Any]) -> CommerceEvent:
             name=_optional_text(customer.get("name"), "customer.name", 200),
             language=_optional_choice(customer.get("language"), "customer.language", LANGUAGES),
             timezone=_optional_timezone(customer.get("timezone"), "customer.timezone"),
+            email=_optional_email(customer.get("email"), "customer.email"),
         ),
         order=Order(
             id=parse_identifier(order.get("id"), "order.id"),
@@ -187,6 +192,13 @@ def _optional_text(value: object, field: str, max_length: int) -> str | None:
     if not isinstance(value, str) or len(value) > max_length:
         raise InvalidField(field, f"must be a text of at most {max_length} characters")
     return value.strip() or None
+
+
+def _optional_email(value: object, field: str) -> str | None:
+    text = _optional_text(value, field, MAX_EMAIL_LENGTH)
+    if text is not None and not _EMAIL.match(text):
+        raise InvalidField(field, "must be an e-mail address such as lea@example.com")
+    return text
 
 
 def _optional_timezone(value: object, field: str) -> str | None:

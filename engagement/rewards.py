@@ -42,6 +42,7 @@ class IncomingEvent:
     customer_name: str | None = None
     customer_language: str | None = None
     customer_timezone: str | None = None
+    customer_email: str | None = None
     referral_code: str | None = None
     # the shop's body in canonical JSON, hashed: a replay must bring the same one
     body_sha256: str | None = None
@@ -60,6 +61,7 @@ class IncomingEvent:
             customer_name=event.customer.name,
             customer_language=event.customer.language,
             customer_timezone=event.customer.timezone,
+            customer_email=event.customer.email,
             referral_code=event.referral_code if event.type == "purchase" else None,
             body_sha256=canonical_digest(payload),
         )

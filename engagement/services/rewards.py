@@ -78,6 +78,7 @@ class RewardsService:
             name=event.customer_name,
             language=event.customer_language,
             timezone=event.customer_timezone,
+            email=event.customer_email,
             now=now,
         )
         facts = event.facts

@@ -51,13 +51,11 @@ class SqlCustomers:
         language: str | None,
         timezone: str | None,
         now: datetime,
+        email: str | None = None,
     ) -> None:
         """Sets the given fields (``None`` leaves a field as it is)."""
-        values = {
-            key: value
-            for key, value in (("name", name), ("language", language), ("timezone", timezone))
-            if value is not None
-        }
+        given = (("name", name), ("language", language), ("timezone", timezone), ("email", email))
+        values = {key: value for key, value in given if value is not None}
         if values:
             await self._conn.execute(
                 sa.update(customers)

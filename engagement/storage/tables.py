@@ -62,6 +62,7 @@ customers = sa.Table(
     sa.Column("stage", sa.String(16), nullable=False, server_default="need"),
     # set when the customer agreed to appear on the leaderboard, under this name
     sa.Column("leaderboard_name", sa.String(40), nullable=True),
+    sa.Column("email", sa.String(254), nullable=True),  # as the shop sends it
 )
 
 # The funnel over time: every move of a customer on the ladder (README: rules).
@@ -95,6 +96,7 @@ events = sa.Table(
     sa.Column("body_sha256", sa.String(64), nullable=True),
     sa.Index("ix_events_customer_type", "customer_id", "type"),
     sa.Index("ix_events_occurred_at", "occurred_at"),
+    sa.Index("ix_events_customer_occurred", "customer_id", "occurred_at"),  # latest activity
     # what after_event campaigns scan at every tick (the events received since the last)
     sa.Index("ix_events_type_received", "type", "received_at"),
 )

@@ -5,10 +5,39 @@ from __future__ import annotations
 from aiohttp import web
 
 from engagement.commerce import InvalidField
+from engagement.services.customer_search import MAX_QUERY_LENGTH, SORTS
 from engagement.web.auth import PAGES, Role, authenticate, caller, requires
-from engagement.web.keys import AUDIT, BRAND, CONVERSATIONS, CUSTOMER_VIEW, DASHBOARD
+from engagement.web.keys import (
+    AUDIT,
+    BRAND,
+    CONVERSATIONS,
+    CUSTOMER_SEARCH,
+    CUSTOMER_VIEW,
+    DASHBOARD,
+)
 
 READERS = (Role.COMMUNITY_MANAGER, Role.MARKETER)
+MAX_PAGE = 1_000_000
+
+
+@requires(*READERS)
+async def list_customers(request: web.Request) -> web.Response:
+    """?query= (part of an id, name or e-mail, any case), ?sort=last_activity|stage|points,
+    ?order=desc|asc, ?page= (from 1)."""
+    query = request.query.get("query", "").strip()
+    if len(query) > MAX_QUERY_LENGTH:
+        raise InvalidField("query", f"must be at most {MAX_QUERY_LENGTH} characters")
+    sort = request.query.get("sort", SORTS[0])
+    if sort not in SORTS:
+        raise InvalidField("sort", f"must be one of {', '.join(SORTS)}")
+    order = request.query.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise InvalidField("order", "must be asc or desc")
+    page = _number(request.query.get("page", "1"), "page")
+    if page > MAX_PAGE:
+        raise InvalidField("page", f"must be at most {MAX_PAGE}")
+    found = await request.app[CUSTOMER_SEARCH].page(query, sort, order == "desc", page)
+    return web.json_response(found)
 
 
 @requires(*READERS)

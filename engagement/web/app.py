@@ -16,6 +16,7 @@ from engagement.services.campaign_results import CampaignResults
 from engagement.services.campaigns import CampaignService
 from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
+from engagement.services.customer_search import CustomerSearch
 from engagement.services.customer_view import CustomerView
 from engagement.services.dashboard import Dashboard
 from engagement.services.expiry import ExpiryService
@@ -42,6 +43,7 @@ from engagement.web.keys import (
     CONTRIBUTIONS,
     CONVERSATIONS,
     COUPONS,
+    CUSTOMER_SEARCH,
     CUSTOMER_VIEW,
     DASHBOARD,
     DATABASE,
@@ -98,6 +100,7 @@ def create_app(
     app[COUPONS] = CouponService(db, clock)
     app[SHOP_SIGNATURES] = SeenSignatures(db, clock)
     app[CUSTOMER_VIEW] = CustomerView(db, clock)
+    app[CUSTOMER_SEARCH] = CustomerSearch(db)
     app[BRAND] = BrandView(db, clock)
     app[REFERRALS] = ReferralService(db, clock, rewards, settings.links_url)
     app[HANDOFFS] = HandoffService(db, clock)
@@ -170,6 +173,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/api/v1/events", commerce.post_event)
     router.add_post("/api/v1/coupons/{code}/validate", commerce.validate_coupon)
     router.add_post("/api/v1/coupons/{code}/redeem", commerce.redeem_coupon)
+    router.add_get("/api/v1/customers", admin.list_customers)
     router.add_get("/api/v1/customers/{id}", admin.get_customer)
     router.add_get("/api/v1/customers/{id}/ledger", admin.get_ledger)
     router.add_get("/api/v1/customers/{id}/coupons", admin.get_coupons)

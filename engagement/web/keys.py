@@ -14,6 +14,7 @@ from engagement.services.campaign_results import CampaignResults
 from engagement.services.campaigns import CampaignService
 from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
+from engagement.services.customer_search import CustomerSearch
 from engagement.services.customer_view import CustomerView
 from engagement.services.dashboard import Dashboard
 from engagement.services.handoffs import HandoffService
@@ -35,6 +36,7 @@ REWARDS = web.AppKey("rewards", RewardsService)
 COUPONS = web.AppKey("coupons", CouponService)
 SHOP_SIGNATURES = web.AppKey("shop_signatures", SeenSignatures)
 CUSTOMER_VIEW = web.AppKey("customer_view", CustomerView)
+CUSTOMER_SEARCH = web.AppKey("customer_search", CustomerSearch)
 CONTRIBUTIONS = web.AppKey("contributions", ContributionService)
 SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("scheduler", AsyncIOScheduler)
 BRAND = web.AppKey("brand", BrandView)

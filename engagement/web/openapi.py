@@ -92,6 +92,23 @@ DOCUMENT: dict[str, Any] = {
                 errors=("401", "404", "409", "410", "422"),
             )  # fmt: skip
         },
+        "/api/v1/customers": {
+            "get": _op(
+                "the shop's customers, a page of 25 at a time (id, name, email, stage, points, "
+                "last_activity_at), found by part of their id, name or e-mail in any case",
+                security=_ADMIN,
+                params=[
+                    {"name": "query", "in": "query",
+                     "schema": {"type": "string", "maxLength": 200}},
+                    {"name": "sort", "in": "query",
+                     "schema": {"enum": ["last_activity", "stage", "points"]}},
+                    {"name": "order", "in": "query", "schema": {"enum": ["desc", "asc"]}},
+                    {"name": "page", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000}},
+                ],
+                errors=("401", "403", "422"),
+            )  # fmt: skip
+        },
         "/api/v1/customers/{id}/ledger": {
             "get": _op(
                 "the customer's ledger entries, newest first",
@@ -486,6 +503,8 @@ DOCUMENT: dict[str, Any] = {
                         "properties": {
                             "id": {"type": "string"},
                             "name": {"type": "string"},
+                            "email": {"type": "string", "maxLength": 254,
+                                      "description": "kept so that staff find the customer"},
                             "language": {"enum": ["fr", "en"]},
                             "timezone": {"type": "string"},
                         },

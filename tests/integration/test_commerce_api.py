@@ -74,6 +74,7 @@ async def test_a_body_signed_with_another_secret_is_refused(client) -> None:
         (lambda e: {**e, "order": {**e["order"], "total": "lots"}}, 422, "order.total"),
         (lambda e: {**e, "occurred_at": "yesterday"}, 422, "occurred_at"),
         (lambda e: {**e, "customer": {"id": ""}}, 422, "customer.id"),
+        (lambda e: {**e, "customer": {"id": "c-42", "email": "lea"}}, 422, "customer.email"),
         (lambda e: {**e, "extra": 1}, 422, "extra"),
     ],
 )

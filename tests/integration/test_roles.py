@@ -33,6 +33,7 @@ EXPECTED: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/api/v1/me"): {A, CM, MK, AS},
     ("GET", "/api/v1/dashboard"): READERS, ("GET", "/api/v1/brand"): READERS,
     ("GET", "/api/v1/audit"): {A},
+    ("GET", "/api/v1/customers"): READERS,
     ("GET", "/api/v1/customers/{id}"): {A, CM, MK},
     ("GET", "/api/v1/customers/{id}/ledger"): READERS,
     ("GET", "/api/v1/customers/{id}/coupons"): READERS,
