@@ -113,8 +113,11 @@ class PrivacyService:
             )
         erased = await conversations.erase(due) if due else 0
         async with self._db.begin() as conn:
-            if due:
-                await conn.execute(sa.delete(t.erasures).where(t.erasures.c.sender_id.in_(due)))
+            if due:  # a request made again meanwhile waits for the next run
+                e = t.erasures.c
+                await conn.execute(
+                    sa.delete(t.erasures).where(e.sender_id.in_(due), e.requested_at <= due_before)
+                )
             pending = await conn.scalar(sa.select(sa.func.count()).select_from(t.erasures))
         return TrackerErasure(erased, int(pending or 0))
 

@@ -19,6 +19,7 @@ from engagement.identity import LinkOutcome
 from engagement.services.coupons import CouponService
 from engagement.services.customers import CustomerService
 from engagement.services.identity import IdentityService
+from engagement.services.privacy import PrivacyService, Pseudonyms
 from engagement.services.rewards import RewardsService
 from engagement.services.rules_book import RulesBook
 from engagement.settings import Settings
@@ -211,3 +212,24 @@ async def test_erasures_asked_from_two_channels_at_once_withdraw_a_vote_once(
     )
     assert [e.customer_id for e in erased] == ["lea", "lea"]  # each conversation is told so
     assert await votes(client) == [("i-1", 1)]
+
+
+async def test_an_erasure_asked_again_while_the_job_erases_stays_queued(
+    database: Database,
+) -> None:
+    clock = FixedClock()
+    privacy = PrivacyService(database, clock, Pseudonyms.keyed(None))
+    await privacy.erase_customer("lea", "lea")
+    clock.advance(seconds=10)  # past the grace: the job takes it
+
+    class AskedAgainMeanwhile:
+        """Rasa's tracker store, while Léa asks again (a turn the job has not erased)."""
+
+        async def erase(self, sender_ids: list[str]) -> int:
+            await privacy.erase_customer("lea", "lea")
+            return len(sender_ids)
+
+    done = await privacy.erase_conversations(AskedAgainMeanwhile())  # type: ignore[arg-type]
+    assert (done.conversations, done.pending) == (1, 1)
+    queued = await rows(database, sa.select(t.erasures.c.sender_id, t.erasures.c.requested_at))
+    assert [(q.sender_id, q.requested_at) for q in queued] == [("lea", clock.now())]
