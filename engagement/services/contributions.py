@@ -31,6 +31,7 @@ from engagement.storage.database import Database
 from engagement.storage.rewards import SqlRewards, insert_ignoring_duplicates
 
 PAGE = 100
+PUBLISHED = ("approved", "shipped")  # ideas others see and vote for
 
 
 class UnknownContribution(LookupError):
@@ -159,7 +160,7 @@ class ContributionService:
         """(whether this vote counted, the idea's votes); one vote per customer per idea."""
         async with self._db.begin() as conn:
             idea = await self._row(conn, idea_id)
-            if idea.kind != "idea" or idea.status not in ("approved", "shipped"):
+            if idea.kind != "idea" or idea.status not in PUBLISHED:
                 raise VoteRefused("only published ideas can be voted for")
             if idea.customer_id == voter_id:
                 raise VoteRefused("one cannot vote for one's own idea")
@@ -179,15 +180,18 @@ class ContributionService:
                 ),
             )  # fmt: skip
             if not recorded.replay:
+                c = t.contributions.c
+                counted = await conn.execute(
+                    sa.update(t.contributions)
+                    .where(c.id == idea_id, c.status.in_(PUBLISHED))
+                    .values(votes=c.votes + 1)
+                )
+                if counted.rowcount != 1:  # rolls the vote's event and points back
+                    raise VoteRefused("the idea was unpublished meanwhile")
                 await conn.execute(
                     t.idea_votes.insert().values(
                         idea_id=idea_id, customer_id=voter_id, created_at=self._clock.now()
                     )
-                )
-                await conn.execute(
-                    sa.update(t.contributions)
-                    .where(t.contributions.c.id == idea_id)
-                    .values(votes=t.contributions.c.votes + 1)
                 )
             votes = await conn.scalar(
                 sa.select(t.contributions.c.votes).where(t.contributions.c.id == idea_id)
@@ -198,7 +202,7 @@ class ContributionService:
         c = t.contributions.c
         query = (
             sa.select(c.id, c.title, c.body, c.votes, c.status, c.language, c.created_at)
-            .where(c.kind == "idea", c.status.in_(("approved", "shipped")))
+            .where(c.kind == "idea", c.status.in_(PUBLISHED))
             .order_by(c.votes.desc(), c.created_at)
             .limit(min(limit, PAGE))
         )

@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from engagement.contributions import Submission
 from engagement.coupons import CouponAlreadyRedeemed
 from engagement.identity import LinkOutcome
+from engagement.services.contributions import VoteRefused
 from engagement.services.coupons import CouponService
 from engagement.services.customers import CustomerService
 from engagement.services.identity import IdentityService
@@ -26,7 +27,7 @@ from engagement.settings import Settings
 from engagement.storage import tables as t
 from engagement.storage.database import Database
 from engagement.web.app import create_app
-from engagement.web.keys import CONTRIBUTIONS, PRIVACY, REWARDS, RULES_BOOK
+from engagement.web.keys import CONTRIBUTIONS, DATABASE, PRIVACY, REWARDS, RULES_BOOK
 from tests.fakes import FixedClock
 from tests.integration import rewards_fixtures
 from tests.integration.interleaving import Interleaving
@@ -233,3 +234,23 @@ async def test_an_erasure_asked_again_while_the_job_erases_stays_queued(
     assert (done.conversations, done.pending) == (1, 1)
     queued = await rows(database, sa.select(t.erasures.c.sender_id, t.erasures.c.requested_at))
     assert [(q.sender_id, q.requested_at) for q in queued] == [("lea", clock.now())]
+
+
+async def test_a_vote_cast_while_its_idea_is_rejected_is_refused(client, race: Race) -> None:
+    contributions = client.app[CONTRIBUTIONS]
+    await contributions.submit(Submission("i-1", "ben", "idea", AT, title="Refills", body="…"))
+    await contributions.moderate("i-1", "approve", "tests")
+    voting = race({"events"})
+    voted, _ = await voting.overtaken(
+        contributions.vote("i-1", "lea"), contributions.moderate("i-1", "reject", "tests")
+    )
+    if voting.met:  # the idea was rejected after the vote read it published
+        assert isinstance(voted, VoteRefused), voted
+        assert await rows(client.app[DATABASE], sa.select(t.idea_votes)) == []
+        assert await rows(client.app[DATABASE], sa.select(t.events).where(
+            t.events.c.type == "vote")) == []  # fmt: skip
+    else:  # SQLite: the vote, then the rejection
+        assert voted == (True, 1)
+    idea = await rows(client.app[DATABASE], sa.select(t.contributions.c.status).where(
+        t.contributions.c.id == "i-1"))  # fmt: skip
+    assert [i.status for i in idea] == ["rejected"]
