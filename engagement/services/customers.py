@@ -28,7 +28,7 @@ class CustomerService:
             repo = SqlCustomers(conn)
             known = await repo.ensure(customer_id, now)
             if known.language is None and language is not None:
-                await repo.set_language(customer_id, checked_language(language), now)
+                await repo.adopt_language(customer_id, checked_language(language), now)
             first = await repo.claim_privacy_notice(customer_id, now)
             customer = await repo.get(customer_id)
         assert customer is not None

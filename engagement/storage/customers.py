@@ -43,6 +43,14 @@ class SqlCustomers:
             .values(language=language, updated_at=now)
         )
 
+    async def adopt_language(self, customer_id: str, language: str, now: datetime) -> None:
+        """Sets the language if the customer has none yet: one chosen meanwhile stays."""
+        await self._conn.execute(
+            sa.update(customers)
+            .where(customers.c.id == customer_id, customers.c.language.is_(None))
+            .values(language=language, updated_at=now)
+        )
+
     async def update_profile(
         self,
         customer_id: str,

@@ -254,3 +254,14 @@ async def test_a_vote_cast_while_its_idea_is_rejected_is_refused(client, race: R
     idea = await rows(client.app[DATABASE], sa.select(t.contributions.c.status).where(
         t.contributions.c.id == "i-1"))  # fmt: skip
     assert [i.status for i in idea] == ["rejected"]
+
+
+async def test_a_language_chosen_while_a_greeting_detects_another_is_kept(
+    database: Database, race: Race
+) -> None:
+    customers = CustomerService(database, FixedClock())
+    await customers.greet("lea")  # no language known yet
+    greeting = race({"customers"})
+    await greeting.overtaken(customers.greet("lea", "fr"), customers.choose_language("lea", "en"))
+    profile = await customers.profile("lea")
+    assert profile is not None and profile.language == "en"
