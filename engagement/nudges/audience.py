@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from engagement.commerce import InvalidField
@@ -20,6 +21,7 @@ class CustomerSnapshot:
     fusion: float = 50.0
     days_since_purchase: int | None = None
     days_since_message: int | None = None
+    last_message_at: datetime | None = None  # for messaging platforms' windows
     badges: frozenset[str] = frozenset()
     language: str = "fr"
     channel: str | None = None

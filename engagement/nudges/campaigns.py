@@ -65,11 +65,17 @@ class CampaignSpec:
     points: int = 0  # given with the nudge
     points_budget: int | None = None
     window_days: int = 7
+    # which customers the hold-out takes: the same in the audience's prediction (the console
+    # sends one with a campaign being written) and in every run; the campaign's id if unset
+    holdout_seed: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def marketing(self) -> bool:
         return self.kind == "marketing"
+
+    def holdout_key(self, campaign_id: str) -> str:
+        return self.holdout_seed or campaign_id
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -78,11 +84,12 @@ class CampaignSpec:
             "holdout_percent": self.holdout_percent, "coupon": self.coupon,
             "coupon_budget": self.coupon_budget, "points": self.points,
             "points_budget": self.points_budget, "window_days": self.window_days,
+            "holdout_seed": self.holdout_seed,
         }  # fmt: skip
 
 
 KNOWN = {"name", "class", "messages", "schedule", "audience", "holdout_percent", "coupon",
-         "coupon_budget", "points", "points_budget", "window_days"}  # fmt: skip
+         "coupon_budget", "points", "points_budget", "window_days", "holdout_seed"}  # fmt: skip
 
 
 def parse_campaign(data: Any, coupon_templates: tuple[str, ...] = ()) -> CampaignSpec:
@@ -110,6 +117,7 @@ def parse_campaign(data: Any, coupon_templates: tuple[str, ...] = ()) -> Campaig
         points=_optional_int(data.get("points"), "points") or 0,
         points_budget=_optional_int(data.get("points_budget"), "points_budget"),
         window_days=int(_number(data.get("window_days", 7), "window_days", 1, 90)),
+        holdout_seed=_seed(data.get("holdout_seed")),
     )  # fmt: skip
 
 
@@ -184,6 +192,14 @@ def _number(value: Any, name: str, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
         raise InvalidField(name, f"a number from {low:g} to {high:g}")
     return float(value)
+
+
+def _seed(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 1 <= len(value) <= 64:
+        raise InvalidField("holdout_seed", "a string of 1 to 64 characters")
+    return value
 
 
 def _optional_int(value: Any, name: str) -> int | None:

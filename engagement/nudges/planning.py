@@ -54,7 +54,7 @@ class Verdict:
 
 def plan_customer(
     *,
-    campaign_id: str,
+    holdout_key: str,
     marketing: bool,
     holdout_percent: float,
     customer: CustomerSnapshot,
@@ -62,9 +62,12 @@ def plan_customer(
     now: datetime,
     guards: Guards = Guards(),
 ) -> Verdict:
-    """Service nudges (order news, apologies) skip consent, zapping and the cap; every
-    nudge respects quiet hours. The hold-out is decided before the cap so that the same
-    customers stay out whatever else they were sent."""
+    """What a campaign does with one customer: what the planner records and what the
+    audience view predicts (the same function). Service nudges (order news, apologies)
+    skip consent, zapping and the cap; every nudge respects quiet hours. A customer no nudge
+    can reach (no conversation to post to, a messaging window closed by the time it would
+    go) is skipped, so the hold-out, drawn next and before the cap, compares like with like
+    and keeps the same customers out whatever else they were sent."""
     if marketing:
         if customer.opted_out:
             return Verdict(SKIP, "opted_out")
@@ -72,18 +75,23 @@ def plan_customer(
             return Verdict(SKIP, "no_consent")
         if customer.zapped:
             return Verdict(SKIP, "zapped")
-    if held_out(campaign_id, customer.id, holdout_percent):
+    zone = zone_of(customer.timezone, guards.brand_timezone)
+    at = next_send_time(now, zone, guards.quiet_hours, customer.active_hour)
+    if not customer.extra.get("sender_id") or customer.channel is None:
+        return Verdict(SKIP, "no_channel")
+    if guards.outside_channel_window(customer.channel, customer.last_message_at, at):
+        return Verdict(SKIP, "channel_window")
+    if held_out(holdout_key, customer.id, holdout_percent):
         return Verdict(HOLD_OUT, "hold_out")
     if marketing and marketing_sent_recently >= guards.cap_count:
         return Verdict(SKIP, "capped")
-    zone = zone_of(customer.timezone, guards.brand_timezone)
-    at = next_send_time(now, zone, guards.quiet_hours, customer.active_hour)
     return Verdict(SEND, "quiet_hours" if at > now else "now", at)
 
 
-def held_out(campaign_id: str, customer_id: str, percent: float) -> bool:
-    """Stable: the same customer is in or out of a campaign's hold-out on every run."""
-    digest = hashlib.sha256(f"{campaign_id}:{customer_id}".encode()).digest()
+def held_out(holdout_key: str, customer_id: str, percent: float) -> bool:
+    """Stable: the same customer is in or out of a campaign's hold-out on every run, and in
+    the prediction of it (``holdout_key``: the campaign's ``holdout_seed``, else its id)."""
+    digest = hashlib.sha256(f"{holdout_key}:{customer_id}".encode()).digest()
     return int.from_bytes(digest[:4], "big") / 2**32 < percent / 100
 
 

@@ -4,7 +4,6 @@ schedule, pause, resume, archive, and read the results."""
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -24,7 +23,8 @@ from engagement.nudges.campaigns import (
     next_run,
     parse_campaign,
 )
-from engagement.nudges.planning import Guards, plan_customer
+from engagement.nudges.messages import template_values
+from engagement.nudges.planning import Guards
 from engagement.nudges.templates import (
     MissingData,
     RenderFailed,
@@ -33,12 +33,11 @@ from engagement.nudges.templates import (
     render,
 )
 from engagement.ports import Clock
-from engagement.rules.model import CouponTemplate
+from engagement.services.planner import CampaignPlanner
 from engagement.services.rules_book import RulesBook
 from engagement.services.snapshots import snapshots
 from engagement.storage import tables as t
 from engagement.storage.database import Database
-from engagement.wording import format_amount, format_count, format_percent
 
 
 class UnknownCampaign(LookupError):
@@ -55,11 +54,13 @@ class CampaignService:
         self._clock = clock
         self._rules = rules
         self._guards = guards
+        self._planner = CampaignPlanner(db, clock, rules, guards)
 
     async def create(self, body: Any, by: str) -> dict[str, Any]:
         spec = await self.parse(body, renders=True)
         now = self._clock.now()
         campaign_id = f"camp-{uuid.uuid4().hex[:12]}"
+        spec = replace(spec, holdout_seed=spec.holdout_key(campaign_id))
         async with self._db.begin() as conn:
             await conn.execute(sa.insert(t.campaigns).values(
                 id=campaign_id, name=spec.name, spec=spec.as_json(), status=DRAFT,
@@ -72,6 +73,11 @@ class CampaignService:
         if campaign["status"] not in EDITABLE:
             raise CampaignStateError(f"a {campaign['status']} campaign cannot be edited; pause it")
         spec = await self.parse(body, renders=True)
+        seed = campaign["spec"].get("holdout_seed") or campaign_id
+        if spec.holdout_seed not in (None, seed):
+            raise InvalidField("holdout_seed", "kept from the campaign's creation, so that "
+                               "its hold-out stays the same customers")  # fmt: skip
+        spec = replace(spec, holdout_seed=seed)
         c = t.campaigns.c
         async with self._db.begin() as conn:  # still editable as it is written
             edited = await conn.execute(
@@ -123,25 +129,15 @@ class CampaignService:
         return await self.get(campaign_id)
 
     async def audience(self, campaign_id: str) -> dict[str, Any]:
-        """How many customers match, and what would happen to them if it ran now."""
-        return await self.audience_of(await self.parse((await self.get(campaign_id))["spec"]))
+        """How many customers match, and what a run would do with them now (the planner's
+        own decision, hold-out included)."""
+        spec = await self.parse((await self.get(campaign_id))["spec"])
+        return await self._planner.predict(spec, spec.holdout_key(campaign_id))
 
-    async def audience_of(self, spec: CampaignSpec, campaign_id: str = "draft") -> dict[str, Any]:
-        """The same for a campaign being written (nothing saved): the console's live size."""
-        now = self._clock.now()
-        outcomes: Counter[str] = Counter()
-        matching = 0
-        async for customer in snapshots(self._db, now, **await self._snapshot_options()):
-            if not matches(spec.audience, customer):
-                continue
-            matching += 1
-            verdict = plan_customer(
-                campaign_id=campaign_id, marketing=spec.marketing,
-                holdout_percent=spec.holdout_percent, customer=customer,
-                marketing_sent_recently=0, now=now, guards=self._guards,
-            )  # fmt: skip
-            outcomes[verdict.outcome if verdict.outcome != "skip" else verdict.reason] += 1
-        return {"matching": matching, "would": dict(outcomes)}
+    async def audience_of(self, spec: CampaignSpec) -> dict[str, Any]:
+        """The same for a campaign being written (nothing saved): the console's live size.
+        Its hold-out is the run's when it comes with the ``holdout_seed`` it is saved with."""
+        return await self._planner.predict(spec, spec.holdout_key("draft"))
 
     async def preview(self, campaign_id: str, customer_id: str) -> dict[str, str]:
         spec = await self.parse((await self.get(campaign_id))["spec"], renders=True)
@@ -221,31 +217,6 @@ class CampaignService:
 
 
 _CHANGED_MEANWHILE = "the campaign changed meanwhile: read it again, then retry"
-
-
-def template_values(
-    customer: Any,
-    coupon_code: str | None = None,
-    *,
-    language: str,
-    coupon: CouponTemplate | None = None,
-) -> dict[str, Any]:
-    """What a message in ``language`` may use for ``customer``: ``points`` stays a number
-    (for comparisons), ``points_text`` is that number with its noun ("1 250 points",
-    "1 point"), ``coupon_value`` the coupon's discount as the language writes it ("5 €" /
-    "€5", "10 %" / "10%")."""
-    return {
-        "first_name": customer.first_name, "points": customer.points,
-        "points_text": format_count(customer.points, "point", language),
-        "stage": customer.stage, "next_badge": customer.next_badge, "coupon_code": coupon_code,
-        "coupon_value": coupon_value(coupon, language) if coupon is not None else None,
-    }  # fmt: skip
-
-
-def coupon_value(coupon: CouponTemplate, language: str) -> str:
-    if coupon.kind == "percent":
-        return format_percent(coupon.value, language)
-    return format_amount(coupon.value, language)
 
 
 def _as_json(row: Any) -> dict[str, Any]:

@@ -26,12 +26,12 @@ from engagement.nudges.campaigns import (
     CampaignSpec,
     parse_campaign,
 )
+from engagement.nudges.messages import Messages, skip_reason
 from engagement.nudges.planning import Guards
-from engagement.nudges.templates import MissingData, RenderFailed, new_environment, render
+from engagement.nudges.templates import MissingData, RenderFailed
 from engagement.ports import Clock, Conversations, ConversationState, ConversationsUnavailable
 from engagement.rewards import new_coupon_code
 from engagement.rules.model import CouponTemplate
-from engagement.services.campaigns import template_values
 from engagement.services.planner import CampaignPlanner, Planned
 from engagement.services.rules_book import RulesBook
 from engagement.services.snapshots import snapshots
@@ -238,8 +238,7 @@ class NudgeService:
             brand_timezone=self._guards.brand_timezone,
             ladder=replace(LadderCriteria(), **rules.ladder),
         )}  # fmt: skip
-        environment = new_environment()
-        compiled: dict[tuple[str, str], Any] = {}
+        messages = Messages()
         rendered: list[_Send] = []
         for send in sends:
             row, spec = send.row, specs.get(send.row.campaign_id)
@@ -260,17 +259,15 @@ class NudgeService:
                 template = rules.coupons[spec.coupon]
                 code = row.coupon_code or new_coupon_code()
             try:
-                values = template_values(customer, code, language=row.language, coupon=template)
-                key = (row.campaign_id, row.language)
-                if key not in compiled:
-                    compiled[key] = environment.from_string(spec.messages[row.language])
-                send.text = render(environment, compiled[key], values)
+                send.text = messages.text(
+                    row.campaign_id, spec, customer, row.language, coupon=template, code=code
+                )
             except MissingData as exc:
-                send.changes = {"status": "skipped", "reason": f"missing_data: {exc}"[:64],
+                send.changes = {"status": "skipped", "reason": skip_reason(exc),
                                 "lease_until": None}  # fmt: skip
                 continue
             except RenderFailed as exc:  # the message's fault, not the customer's
-                send.changes = {"status": "skipped", "reason": f"template_error: {exc}"[:64],
+                send.changes = {"status": "skipped", "reason": skip_reason(exc),
                                 "lease_until": None}  # fmt: skip
                 broken.setdefault(
                     row.campaign_id, f"the {row.language} message cannot be rendered: {exc}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import operator
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
@@ -32,7 +32,17 @@ from engagement.nudges.campaigns import (
     next_run,
     parse_campaign,
 )
-from engagement.nudges.planning import HOLD_OUT, SKIP, Guards, plan_customer, zone_of
+from engagement.nudges.messages import SAMPLE_COUPON_CODE, Messages, skip_reason
+from engagement.nudges.planning import (
+    HOLD_OUT,
+    SEND,
+    SKIP,
+    Guards,
+    Verdict,
+    plan_customer,
+    zone_of,
+)
+from engagement.nudges.templates import MissingData, RenderFailed
 from engagement.ports import Clock
 from engagement.services.rules_book import RulesBook
 from engagement.services.snapshots import snapshots
@@ -212,36 +222,60 @@ class CampaignPlanner:
                 for run_id, planned_for in runs.items()
             ])  # fmt: skip
 
+    async def predict(self, spec: CampaignSpec, holdout_key: str) -> dict[str, Any]:
+        """What a run of ``spec`` would do now: how many customers match, and for each
+        outcome (send, hold_out, or the reason of a skip) how many, decided as a run
+        decides (``_verdicts``); a nudge that would go is also rendered, as the dispatcher
+        renders it, and a customer it cannot be rendered for counted under the dispatcher's
+        reason (``missing_data: …``). ``holdout_key``: the run's (``spec.holdout_key``)."""
+        now = self._clock.now()
+        async with self._db.connect() as conn:
+            rules = (await self._rules.in_force(conn)).rules
+        coupon = rules.coupons.get(spec.coupon) if spec.coupon else None
+        code = SAMPLE_COUPON_CODE if coupon else None
+        messages, would = Messages(), Counter[str]()
+        ladder = replace(LadderCriteria(), **rules.ladder)
+        async for batch in self._audience(spec, "prediction", ladder, now):
+            for customer, _, verdict in await self._verdicts(batch, holdout_key, spec, now):
+                outcome = verdict.reason if verdict.outcome == SKIP else verdict.outcome
+                if verdict.outcome == SEND:
+                    try:
+                        messages.text(holdout_key, spec, customer, customer.language,
+                                      coupon=coupon, code=code)  # fmt: skip
+                    except (MissingData, RenderFailed) as exc:
+                        outcome = skip_reason(exc)
+                would[outcome] += 1
+        return {"matching": sum(would.values()), "would": dict(would)}
+
+    async def _verdicts(
+        self, batch: _Batch, holdout_key: str, spec: CampaignSpec, now: datetime
+    ) -> list[tuple[CustomerSnapshot, _Due, Verdict]]:
+        """One verdict per customer, their recent marketing sends counted in one query."""
+        recent = {}
+        if spec.marketing and batch.due:
+            ids = [customer.id for customer, _ in batch.due]
+            recent = await self._marketing_sent_since(ids, now, batch.consecutive)
+        return [(customer, due, plan_customer(
+            holdout_key=holdout_key, marketing=spec.marketing,
+            holdout_percent=spec.holdout_percent, customer=customer,
+            marketing_sent_recently=recent.get(customer.id, 0), now=due.at, guards=self._guards,
+        )) for customer, due in batch.due]  # fmt: skip
+
     async def _plan_batch(
         self, batch: _Batch, campaign_id: str, spec: CampaignSpec, now: datetime
     ) -> dict[str, int]:
-        """One verdict per customer, their recent marketing sends counted in one query;
-        the deliveries recorded per run (a customer already in a run keeps their row)."""
+        """The deliveries of a batch recorded per run (a customer already in a run keeps
+        their row), each with its verdict."""
         if not batch.due:
             return {}
-        ids = [customer.id for customer, _ in batch.due]
-        recent = {}
-        if spec.marketing:
-            recent = await self._marketing_sent_since(ids, now, batch.consecutive)
+        statuses = {SKIP: "skipped", HOLD_OUT: "held_out", SEND: "pending"}
         rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-        for customer, due in batch.due:
-            verdict = plan_customer(
-                campaign_id=campaign_id, marketing=spec.marketing,
-                holdout_percent=spec.holdout_percent, customer=customer,
-                marketing_sent_recently=recent.get(customer.id, 0), now=due.at,
-                guards=self._guards,
-            )  # fmt: skip
-            sender = customer.extra.get("sender_id")
-            status, reason = "pending", verdict.reason
-            if verdict.outcome == SKIP:
-                status = "skipped"
-            elif verdict.outcome == HOLD_OUT:
-                status = "held_out"
-            elif sender is None or customer.channel is None:
-                status, reason = "skipped", "no_channel"
+        verdicts = await self._verdicts(batch, spec.holdout_key(campaign_id), spec, now)
+        for customer, due, verdict in verdicts:
             rows[due.run_id].append((
-                due.run_id, campaign_id, customer.id, sender, customer.channel,
-                customer.language, spec.marketing, status, reason, verdict.send_at, now,
+                due.run_id, campaign_id, customer.id, customer.extra.get("sender_id"),
+                customer.channel, customer.language, spec.marketing, statuses[verdict.outcome],
+                verdict.reason, verdict.send_at, now,
             ))  # fmt: skip
         return await self._record(rows)
 

@@ -223,6 +223,7 @@ def _build(
             fusion=_fusion(fusion.get(cid), now),
             days_since_purchase=None if purchased_at is None else now.days_since(purchased_at),
             days_since_message=None if last_seen_at is None else now.days_since(last_seen_at),
+            last_message_at=_aware(last_seen_at),
             badges=frozenset(badges.get(cid, ())),
             language=language or "fr",
             channel=channel,
@@ -251,6 +252,13 @@ class _Now:
 
     def days_since(self, moment: datetime) -> int:
         return max(0, self.since(moment).days)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A moment read with ``_plain`` (naive means UTC), aware."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
 
 
 def _fusion(entries: list[tuple[int, datetime]] | None, now: _Now) -> float:

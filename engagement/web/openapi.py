@@ -431,6 +431,8 @@ DOCUMENT: dict[str, Any] = {
                     "points": {"type": "integer", "minimum": 0},
                     "points_budget": {"type": "integer", "minimum": 0},
                     "window_days": {"type": "number", "minimum": 1, "maximum": 90},
+                    "holdout_seed": {"type": "string", "nullable": True, "minLength": 1,
+                                     "maxLength": 64},
                 },
             },
             "DraftPreview": {

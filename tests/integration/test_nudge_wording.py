@@ -11,11 +11,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.composition import DEFAULT_RULES
+from engagement.nudges.messages import template_values
 from engagement.nudges.planning import Guards
 from engagement.nudges.templates import new_environment, render
 from engagement.rewards import IncomingEvent
 from engagement.rules.model import CouponTemplate
-from engagement.services.campaigns import template_values
 from engagement.services.channels import ChannelRegistry
 from engagement.services.nudging import NudgeService
 from engagement.services.rewards import RewardsService

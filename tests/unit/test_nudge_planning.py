@@ -37,13 +37,14 @@ def u(*parts: int) -> datetime:
 
 
 def customer(**changes) -> CustomerSnapshot:  # type: ignore[no-untyped-def]
-    base = {"id": "c-1", "opted_in": True, "timezone": "Europe/Paris"}
+    base = {"id": "c-1", "opted_in": True, "timezone": "Europe/Paris", "channel": "socketio",
+            "extra": {"sender_id": "c-1"}}  # fmt: skip
     return CustomerSnapshot(**{**base, **changes})
 
 
 def plan(who: CustomerSnapshot, *, marketing=True, sent=0, percent=0.0, now=None):  # type: ignore[no-untyped-def]
     return plan_customer(
-        campaign_id="camp-1", marketing=marketing, holdout_percent=percent, customer=who,
+        holdout_key="camp-1", marketing=marketing, holdout_percent=percent, customer=who,
         marketing_sent_recently=sent, now=now or datetime(2026, 11, 25, 14, tzinfo=UTC),
     )  # fmt: skip
 
@@ -134,6 +135,21 @@ def test_the_frequency_cap_counts_marketing_only() -> None:
     assert plan(customer(), sent=2).outcome == SKIP and plan(customer(), sent=2).reason == "capped"
     assert plan(customer(), sent=1).outcome == SEND
     assert plan(customer(), sent=9, marketing=False).outcome == SEND
+
+
+def test_a_customer_no_nudge_can_reach_is_skipped_before_the_hold_out_is_drawn() -> None:
+    """The hold-out compares customers a nudge could reach with customers it reached."""
+    everyone_out = 50.0
+    nowhere = customer(channel=None, extra={})
+    assert plan(nowhere, percent=everyone_out).reason == "no_channel"
+    messenger = customer(channel="facebook", last_message_at=u(2026, 11, 24, 13))
+    assert plan(messenger).reason == "channel_window", "25 hours since they last wrote"
+    assert plan(customer(channel="facebook", last_message_at=u(2026, 11, 25, 13))).outcome == SEND
+    late = u(2026, 11, 25, 20, 30)  # 21:30 in Paris: it would go at 09:00 tomorrow, too late
+    written = customer(channel="facebook", last_message_at=u(2026, 11, 25, 7))
+    assert plan(written, now=late).reason == "channel_window"
+    assert plan(nowhere, marketing=True, sent=0).reason == "no_channel"
+    assert plan(customer(opted_in=False, channel=None)).reason == "no_consent"
 
 
 def test_the_hold_out_is_stable_and_close_to_its_share() -> None:
