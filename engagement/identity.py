@@ -47,9 +47,3 @@ def normalised_code(text: str) -> str | None:
     """The six digits of what the customer typed ("482 913", "482-913"), else None."""
     digits = "".join(ch for ch in text if ch.isdigit())
     return digits if len(digits) == 6 else None
-
-
-def locked_out(failures: int, window_start: datetime | None, now: datetime) -> bool:
-    if window_start is None or now - window_start >= LINK_FAILURE_WINDOW:
-        return False
-    return failures >= MAX_LINK_FAILURES

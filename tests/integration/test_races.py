@@ -265,3 +265,44 @@ async def test_a_language_chosen_while_a_greeting_detects_another_is_kept(
     await greeting.overtaken(customers.greet("lea", "fr"), customers.choose_language("lea", "en"))
     profile = await customers.profile("lea")
     assert profile is not None and profile.language == "en"
+
+
+async def guesses(identity: IdentityService, client: str, *conversations: str) -> list[str]:
+    """Each conversation types, one after the other, a code nobody was given."""
+    return [(await identity.link(c, "000000", None, client)).outcome for c in conversations]
+
+
+async def test_a_client_s_fifth_wrong_code_locks_it_out_even_when_two_come_at_once(
+    database: Database, race: Race
+) -> None:
+    clock = FixedClock()
+    identity = IdentityService(database, clock)
+    assert (
+        await guesses(identity, "guesser", *(f"~{n}" for n in range(4)))
+        == [LinkOutcome.UNKNOWN] * 4
+    )
+    guessing = race({"link_attempts"})
+    results = await guessing.together(
+        *(identity.link(c, "000000", None, "guesser") for c in ("~a", "~b"))
+    )
+    assert sorted(r.outcome for r in results) == [LinkOutcome.LOCKED, LinkOutcome.UNKNOWN]
+    a = t.link_attempts.c
+    tried = dict(await rows(database, sa.select(a.sender_id, a.failures)))
+    assert tried["client:guesser"] == 5
+    assert ("~a" in tried) != ("~b" in tried)  # the attempt locked out wrote nothing
+    clock.advance(hours=1)
+    assert await guesses(identity, "guesser", "~c") == [LinkOutcome.UNKNOWN]  # a new window
+
+
+async def test_a_new_client_s_first_wrong_codes_at_once_are_both_counted(
+    database: Database, race: Race
+) -> None:
+    identity = IdentityService(database, FixedClock())
+    guessing = race({"link_attempts"})
+    results = await guessing.together(
+        *(identity.link(c, "000000", None, "new") for c in ("~a", "~b"))
+    )
+    assert [r.outcome for r in results] == [LinkOutcome.UNKNOWN] * 2
+    a = t.link_attempts.c
+    tries = await rows(database, sa.select(a.failures).where(a.sender_id == "client:new"))
+    assert [r.failures for r in tries] == [2]

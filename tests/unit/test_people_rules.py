@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engagement.identity import locked_out, new_link_code, normalised_code
+from engagement.identity import new_link_code, normalised_code
 from engagement.recommendations import (
     BEST_SELLERS,
     BOUGHT_TOGETHER,
@@ -42,12 +42,6 @@ def test_link_codes_are_six_digits_and_short_lived() -> None:
     assert code.expires_at == NOW + timedelta(minutes=10)
     assert normalised_code("mon code c'est 482 913") == "482913"
     assert normalised_code("48291") is None and normalised_code("1234567") is None
-
-
-def test_five_wrong_codes_lock_a_conversation_for_an_hour() -> None:
-    assert not locked_out(4, NOW, NOW + timedelta(minutes=5))
-    assert locked_out(5, NOW, NOW + timedelta(minutes=5))
-    assert not locked_out(5, NOW, NOW + timedelta(hours=1))
 
 
 @pytest.mark.parametrize(
