@@ -416,6 +416,56 @@ def test_a_community_manager_sees_a_handoff_arrive_and_hands_it_back(
     assert fusion.say(customer, "combien j'ai de points ?"), "the assistant answers again"
 
 
+def known_customer(fusion: Fusion, name: str) -> tuple[str, str]:
+    """A customer the shop sent with a name and an e-mail: (id, e-mail)."""
+    customer = new_customer()
+    email = f"{customer}@Example.test"
+    order = {"id": f"CMD-{uuid.uuid4().hex[:6]}", "total": 42.0, "currency": "EUR",
+             "items": [{"sku": "SKU-L", "name": "Lampe", "quantity": 1, "price": 42.0}]}
+    shop_event(fusion, {"id": f"buy-{order['id']}", "type": "purchase", "order": order,
+                        "occurred_at": datetime.now(timezone.utc).isoformat(),
+                        "customer": {"id": customer, "name": name, "email": email}})
+    return customer, email  # fmt: skip
+
+
+def test_staff_search_the_customer_list_and_open_a_customer(fusion: Fusion, page: Page) -> None:
+    name = f"Éloïse Zed-{uuid.uuid4().hex[:4]}"
+    customer, email = known_customer(fusion, name)
+    sign_in(page, fusion, MANAGER, "customers")
+    rows = page.locator("#customer-list tbody tr")
+    expect(rows.first).to_be_visible(timeout=WAIT_MS)
+    page.locator("#customer-query").fill(name.split("-")[1].upper())  # part of the name, any case
+    expect(rows).to_have_count(1, timeout=WAIT_MS)
+    expect(rows.first).to_contain_text(name)
+    page.locator("#customer-query").fill(email.split("@")[0][-6:] + "@example")  # the e-mail
+    expect(rows).to_have_count(1, timeout=WAIT_MS)
+    expect(rows.first).to_contain_text(email)
+    page.locator("#customer-query").fill("")
+    expect(rows.nth(1)).to_be_visible(timeout=WAIT_MS)
+    page.locator('button.sort[data-sort="points"]').click()
+    expect(page.locator('th[aria-sort="descending"]')).to_contain_text("Points", timeout=WAIT_MS)
+    points = [int(text.replace(",", "")) for text in rows.locator("td.num").all_inner_texts()]
+    assert points == sorted(points, reverse=True) and len(points) > 1
+    shot(page, "customers-list")
+    page.locator("#customer-query").fill(name)
+    expect(rows).to_have_count(1, timeout=WAIT_MS)
+    rows.first.locator("td").nth(1).click()  # anywhere on the row
+    expect(page.locator("#customer-title")).to_have_text(name, timeout=WAIT_MS)
+    assert page.url.endswith(f"#/customers/{customer}")
+    expect(page.locator("#decision-log")).to_be_visible()
+
+
+def test_a_marketer_sees_a_customer_without_the_decision_log(fusion: Fusion, page: Page) -> None:
+    customer, _ = known_customer(fusion, "Marc Hetteur")
+    sign_in(page, fusion, MARKETER, f"customers/{customer}")
+    expect(page.locator("#customer-title")).to_have_text("Marc Hetteur", timeout=WAIT_MS)
+    expect(page.locator("#customer-ledger table")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#fusion-explanation")).to_be_visible()  # their "why" of the score
+    expect(page.locator("#decision-log")).to_have_count(0)
+    expect(page.locator(".forbidden")).to_have_count(0)
+    shot(page, "customer-as-marketer")
+
+
 def test_a_marketer_cannot_open_the_rules_editor(fusion: Fusion, page: Page) -> None:
     sign_in(page, fusion, MARKETER)
     expect(page.locator('nav a[href="#/campaigns"]')).to_be_visible()

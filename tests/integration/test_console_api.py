@@ -89,6 +89,15 @@ async def test_sign_in_tells_each_token_its_role_and_pages(client: TestClient) -
     assert wrong.status == 401
 
 
+async def test_sign_in_tells_which_parts_of_a_page_the_role_may_read(client: TestClient) -> None:
+    """A marketer's customer page leaves the decision log out instead of showing a 403."""
+    sections = {who: (await (await client.get("/api/v1/me", headers=bearer(who))).json())[
+        "sections"] for who in ("admin", "cm", "mk")}  # fmt: skip
+    assert sections == {"admin": ["decisions"], "cm": ["decisions"], "mk": []}
+    refused = await client.get("/api/v1/customers/c-1/decisions", headers=bearer("mk"))
+    assert refused.status == 403, "the server refuses what the page leaves out"
+
+
 async def test_roles_are_enforced_on_the_console_api(client: TestClient) -> None:
     marketer, manager = bearer("mk"), bearer("cm")
     refused = [

@@ -23,7 +23,7 @@ const PAGES = [
 
 const ROLE_NAMES = { admin: "Admin", community_manager: "Community manager", marketer: "Marketer" };
 
-const state = { role: null, pages: [], seq: 0, ctx: null, stopCount: null };
+const state = { role: null, pages: [], sections: [], seq: 0, ctx: null, stopCount: null };
 
 const $ = (id) => document.getElementById(id);
 
@@ -70,6 +70,7 @@ async function start() {
   }
   state.role = me.role;
   state.pages = Array.isArray(me.pages) ? me.pages : [];
+  state.sections = Array.isArray(me.sections) ? me.sections : [];
   buildNav();
   if (state.pages.includes("handoffs")) state.stopCount = handoffs.watchOpenCount((n) => navCount("handoffs", n));
   $("role").textContent = ROLE_NAMES[me.role] || me.role || "";
@@ -158,6 +159,8 @@ function newContext() {
     main: $("main"),
     role: state.role,
     pages: state.pages,
+    /** Whether the role may read a part of a page ("decisions": the customer's decision log). */
+    can: (section) => state.sections.includes(section),
     charts: [],
     cleanups: [],
     alive: () => state.seq === seq && state.ctx === ctx,
@@ -216,7 +219,7 @@ async function route() {
       render = handoffs.render;
       break;
     case "customers":
-      render = a ? customers.renderCustomer : customers.renderSearch;
+      render = a ? customers.renderCustomer : customers.renderList;
       params = a ? [a] : [];
       break;
     case "campaigns":

@@ -2,6 +2,9 @@
 // Everything is built with createElement/textContent: no HTML string ever holds data.
 
 export const TOKEN_KEY = "fusion.token";
+// The language of the console's words and of its numbers, dates and durations (CLDR via Intl)
+// on the pages that keep their words in a STRINGS object (handoffs, the customer list).
+export const LOCALE = "en";
 export const STAGES = ["need", "choice", "relation", "attention", "adherence", "contribution", "flow"];
 
 // ---------------------------------------------------------------- DOM

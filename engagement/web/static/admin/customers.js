@@ -1,7 +1,8 @@
-// Customers (#/customers, #/customers/<id>): search by id, then one customer's points,
-// badges, coupons, stage, fusion score and why, ledger and decision log.
+// Customers (#/customers, #/customers/<id>): the list, searched by id, name or e-mail, sorted
+// and paged; then one customer's points, badges, coupons, stage, fusion score and why,
+// ledger and (for the roles that may read it) decision log.
 
-import { ApiError, STAGES, api, errorNotice, euros, h, humanize, num, pill, replace, spinner, table, timeEl } from "./core.js";
+import { ApiError, LOCALE, STAGES, api, debounce, errorNotice, euros, h, humanize, num, pill, replace, spinner, table, timeEl } from "./core.js";
 
 const RECENT_KEY = "fusion.recentCustomers";
 
@@ -50,28 +51,138 @@ function searchForm(ctx, value = "") {
   return { form, input };
 }
 
-export async function renderSearch(ctx) {
-  const { form, input } = searchForm(ctx);
+// ---------------------------------------------------------------- the list (#/customers)
+
+// Every word of the list, for the translation to come (numbers and dates: core's LOCALE).
+const STRINGS = {
+  title: "Customers",
+  subtitle: "Find a customer by any part of their id, name or e-mail; open one for their balance, badges, coupons, ladder, fusion score and why each reward was given or not.",
+  search: "Search customers",
+  placeholder: "id, name or e-mail",
+  recent: "Recently viewed",
+  none: "No customer matches.",
+  total: (n) => (plural.select(n) === "one" ? `${numberFormat.format(n)} customer` : `${numberFormat.format(n)} customers`),
+  page: (page, pages) => `Page ${numberFormat.format(page)} of ${numberFormat.format(pages)}`,
+  previous: "Previous",
+  next: "Next",
+  columns: { customer: "Customer", email: "E-mail", stage: "Stage", points: "Points", last_activity: "Last activity" },
+  sortBy: (column) => `Sort by ${column.toLowerCase()}`,
+};
+
+const plural = new Intl.PluralRules(LOCALE);
+const numberFormat = new Intl.NumberFormat(LOCALE);
+const relative = new Intl.RelativeTimeFormat(LOCALE, { numeric: "auto" });
+const fullDate = new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short" });
+const SPANS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60], ["second", 1]];
+
+/** "3 days ago", "yesterday", "in 2 hours" (CLDR via Intl). */
+function sinceNow(iso) {
+  const seconds = (new Date(iso).getTime() - Date.now()) / 1000;
+  if (!Number.isFinite(seconds)) return "—";
+  const [unit, size] = SPANS.find(([, span]) => Math.abs(seconds) >= span) || SPANS[SPANS.length - 1];
+  return relative.format(Math.round(seconds / size), unit);
+}
+
+// what the list shows, kept while the console is open (back from a customer: the same list)
+const listed = { query: "", sort: "last_activity", order: "desc", page: 1 };
+
+export async function renderList(ctx) {
+  const input = h("input", { id: "customer-query", name: "query", type: "search", placeholder: STRINGS.placeholder, autocomplete: "off", spellcheck: "false", maxlength: "200", value: listed.query });
+  const total = h("p", { id: "customer-total", class: "card-sub", role: "status" });
+  const results = h("div", { id: "customer-results" }, spinner());
   const recents = recent();
   replace(
     ctx.main,
     h(
       "div",
       { class: "page page-customers" },
-      h("div", { class: "page-head" }, h("div", null, h("h1", null, "Customers"), h("p", { class: "subtitle" }, "Look a customer up by id: balance, badges, coupons, ladder, fusion score, and why each reward was given or not."))),
-      h("section", { class: "card search-card" }, h("label", { for: "customer-id", class: "card-label" }, "Customer id"), form),
+      h("div", { class: "page-head" }, h("div", null, h("h1", null, STRINGS.title), h("p", { class: "subtitle" }, STRINGS.subtitle))),
+      h(
+        "section",
+        { class: "card search-card" },
+        h("label", { for: "customer-query", class: "card-label" }, STRINGS.search),
+        h("form", { class: "search-form", role: "search", onsubmit: (event) => event.preventDefault() }, h("span", { class: "search-icon", "aria-hidden": "true" }, "⌕"), input),
+      ),
       recents.length
-        ? h(
-            "section",
-            { class: "card" },
-            h("header", { class: "card-head" }, h("h2", null, "Recently viewed")),
-            h("ul", { class: "chips" }, recents.map((id) => h("li", null, h("a", { class: "chip", href: `#/customers/${encodeURIComponent(id)}` }, id)))),
-          )
+        ? h("section", { class: "card" }, h("header", { class: "card-head" }, h("h2", null, STRINGS.recent)), h("ul", { class: "chips" }, recents.map((id) => h("li", null, h("a", { class: "chip", href: `#/customers/${encodeURIComponent(id)}` }, id)))))
         : null,
+      h("section", { class: "card" }, h("header", { class: "card-head" }, total), results),
     ),
   );
+  let asked = 0;
+  const load = async () => {
+    const mine = (asked += 1);
+    const query = new URLSearchParams({ query: listed.query, sort: listed.sort, order: listed.order, page: String(listed.page) });
+    const data = await api("GET", `/api/v1/customers?${query}`);
+    if (!ctx.alive() || mine !== asked) return;
+    total.textContent = STRINGS.total(data.total);
+    replace(results, customersTable(ctx, data.customers || [], sortBy), pager(data, turnTo));
+  };
+  const reload = () => load().catch((err) => ctx.alive() && !(err instanceof ApiError && err.status === 401) && replace(results, errorNotice(err)));
+  const typed = debounce(() => {
+    listed.query = input.value.trim();
+    listed.page = 1;
+    reload();
+  }, 250);
+  const sortBy = (column) => {
+    typed.cancel(); // with what the field says now, not a search still waiting
+    listed.query = input.value.trim();
+    listed.order = listed.sort === column && listed.order === "desc" ? "asc" : "desc";
+    listed.sort = column;
+    listed.page = 1;
+    reload();
+  };
+  const turnTo = (page) => {
+    listed.page = page;
+    reload();
+  };
+  input.addEventListener("input", typed);
+  ctx.cleanup(typed.cancel);
+  await load(); // a 403 here is the page's answer (the router shows it)
   input.focus();
 }
+
+const COLUMNS = [
+  { id: "customer", value: (c) => h("a", { class: "customer-link", href: `#/customers/${encodeURIComponent(c.id)}` }, h("span", { class: "customer-name" }, c.name || c.id), c.name ? h("code", { class: "small" }, c.id) : null) },
+  { id: "email", value: (c) => c.email || "—" },
+  { id: "stage", sort: "stage", value: (c) => humanize(c.stage) },
+  { id: "points", sort: "points", class: "num", value: (c) => numberFormat.format(Number(c.points) || 0) },
+  { id: "last_activity", sort: "last_activity", value: (c) => h("time", { datetime: c.last_activity_at, title: fullDate.format(new Date(c.last_activity_at)) }, sinceNow(c.last_activity_at)) },
+];
+
+function customersTable(ctx, customers, sortBy) {
+  if (!customers.length) return h("p", { class: "empty" }, STRINGS.none);
+  const heading = (column) => {
+    const label = STRINGS.columns[column.id];
+    if (!column.sort) return h("th", { scope: "col", class: column.class }, label);
+    const current = listed.sort === column.sort;
+    return h(
+      "th",
+      { scope: "col", class: column.class, "aria-sort": current ? (listed.order === "desc" ? "descending" : "ascending") : "none" },
+      h("button", { type: "button", class: "sort", dataset: { sort: column.sort }, title: STRINGS.sortBy(label), onclick: () => sortBy(column.sort) }, label, h("span", { class: "sort-arrow", "aria-hidden": "true" }, current ? (listed.order === "desc" ? " ↓" : " ↑") : "")),
+    );
+  };
+  const row = (customer) => {
+    const open = (event) => {
+      if (!event.target.closest("a")) ctx.navigate(`#/customers/${encodeURIComponent(customer.id)}`);
+    };
+    return h("tr", { class: "customer-row", dataset: { id: customer.id }, onclick: open }, COLUMNS.map((column) => h("td", { class: column.class }, column.value(customer))));
+  };
+  return h("div", { class: "table-wrap" }, h("table", { class: "data customers-table", id: "customer-list" }, h("thead", null, h("tr", null, COLUMNS.map(heading))), h("tbody", null, customers.map(row))));
+}
+
+function pager(data, turnTo) {
+  if (data.pages <= 1) return null;
+  return h(
+    "nav",
+    { class: "pager", "aria-label": STRINGS.title },
+    h("button", { type: "button", class: "ghost small", id: "customers-previous", disabled: data.page <= 1, onclick: () => turnTo(data.page - 1) }, STRINGS.previous),
+    h("span", { class: "pager-where" }, STRINGS.page(data.page, data.pages)),
+    h("button", { type: "button", class: "ghost small", id: "customers-next", disabled: data.page >= data.pages, onclick: () => turnTo(data.page + 1) }, STRINGS.next),
+  );
+}
+
+// ---------------------------------------------------------------- one customer (#/customers/<id>)
 
 export async function renderCustomer(ctx, id) {
   const { form } = searchForm(ctx, id);
@@ -131,23 +242,26 @@ export async function renderCustomer(ctx, id) {
       fusionCard(summary),
     ),
     h("section", { class: "card" }, h("header", { class: "card-head" }, h("div", null, h("h2", null, "Points ledger"), h("p", { class: "card-sub" }, "Append-only: reversals and expiries are entries of their own."))), ledgerBox),
-    h(
-      "section",
-      { class: "card", id: "decision-log" },
-      h("header", { class: "card-head" }, h("div", null, h("h2", null, "Why? The decision log"), h("p", { class: "card-sub" }, "Every rule looked at for each event: awarded, or why not."))),
-      decisionsBox,
-    ),
+    // left out for a role that may not read it (a marketer), rather than filled with a 403
+    ctx.can("decisions")
+      ? h(
+          "section",
+          { class: "card", id: "decision-log" },
+          h("header", { class: "card-head" }, h("div", null, h("h2", null, "Why? The decision log"), h("p", { class: "card-sub" }, "Every rule looked at for each event: awarded, or why not."))),
+          decisionsBox,
+        )
+      : null,
   );
 
   const path = `/api/v1/customers/${encodeURIComponent(id)}`;
   await Promise.all([
     block(ctx, ledgerBox, `${path}/ledger`, (data) => ledgerTable(data.entries || [])),
     block(ctx, couponsBox, `${path}/coupons`, (data) => couponsTable(data.coupons || []), () => couponsTable(summary.coupons || [])),
-    block(ctx, decisionsBox, `${path}/decisions`, (data) => decisionsView(data.decisions || [])),
+    ctx.can("decisions") ? block(ctx, decisionsBox, `${path}/decisions`, (data) => decisionsView(data.decisions || [])) : null,
   ]);
 }
 
-/** Loads one block; a 403 (e.g. a marketer and the decision log) shows the notice in it. */
+/** Loads one block; a 403 shows the notice in it. */
 async function block(ctx, box, path, view, fallback) {
   try {
     const data = await api("GET", path);

@@ -3,11 +3,10 @@
 // store). The page polls the API every REFRESH_MS, so new requests and new messages appear
 // without a reload; Resume hands a conversation back to the assistant once confirmed.
 // watchOpenCount keeps the navigation's count. Every word staff read here is in STRINGS,
-// and numbers, durations and times are formatted for LOCALE (the console is to be translated).
+// and numbers, durations and times are formatted for core's LOCALE (for the translation).
 
-import { ApiError, api, confirmDialog, describe, h, replace, toast } from "./core.js";
+import { ApiError, LOCALE, api, confirmDialog, describe, h, replace, toast } from "./core.js";
 
-export const LOCALE = "en";
 const REFRESH_MS = 5000;
 const COUNT_REFRESH_MS = 15000;
 
