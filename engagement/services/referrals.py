@@ -13,6 +13,7 @@ from engagement.services.rewards import RewardsService
 from engagement.storage import tables as t
 from engagement.storage.customers import SqlCustomers
 from engagement.storage.database import Database
+from engagement.storage.rewards import insert_ignoring_duplicates
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,10 @@ class ReferralService:
         async with self._db.begin() as conn:
             await SqlCustomers(conn).ensure(customer_id, now)
             row = (await conn.execute(_code_of(customer_id, kind))).first()
-            if row is None:
+            if row is None:  # of two first asks at once, the second inserts nothing
+                unique = ["customer_id", "kind"]
                 await conn.execute(
-                    sa.insert(t.personal_codes).values(
+                    insert_ignoring_duplicates(conn, t.personal_codes, unique).values(
                         code=new_personal_code(),
                         customer_id=customer_id,
                         kind=kind,

@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from engagement.contributions import Submission
 from engagement.coupons import CouponAlreadyRedeemed
 from engagement.identity import LinkOutcome
+from engagement.referrals import REFERRAL
 from engagement.services.contributions import VoteRefused
 from engagement.services.coupons import CouponService
 from engagement.services.customers import CustomerService
@@ -27,7 +28,7 @@ from engagement.settings import Settings
 from engagement.storage import tables as t
 from engagement.storage.database import Database
 from engagement.web.app import create_app
-from engagement.web.keys import CONTRIBUTIONS, DATABASE, PRIVACY, REWARDS, RULES_BOOK
+from engagement.web.keys import CONTRIBUTIONS, DATABASE, PRIVACY, REFERRALS, REWARDS, RULES_BOOK
 from tests.fakes import FixedClock
 from tests.integration import rewards_fixtures
 from tests.integration.interleaving import Interleaving
@@ -306,3 +307,14 @@ async def test_a_new_client_s_first_wrong_codes_at_once_are_both_counted(
     a = t.link_attempts.c
     tries = await rows(database, sa.select(a.failures).where(a.sender_id == "client:new"))
     assert [r.failures for r in tries] == [2]
+
+
+async def test_a_customer_asking_twice_at_once_for_a_referral_code_gets_one(
+    client, race: Race
+) -> None:
+    referrals = client.app[REFERRALS]
+    asking = race({"personal_codes"})
+    codes = await asking.together(*(referrals.code_for("lea", REFERRAL) for _ in range(2)))
+    assert len({c.code for c in codes}) == 1, codes
+    kept = await rows(client.app[DATABASE], sa.select(t.personal_codes.c.code))
+    assert [k.code for k in kept] == [codes[0].code]
