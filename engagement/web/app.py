@@ -14,6 +14,7 @@ from engagement.services.audit import AuditLog
 from engagement.services.brand import BrandView
 from engagement.services.campaign_results import CampaignResults
 from engagement.services.campaigns import CampaignService
+from engagement.services.chat_history import ChatHistory
 from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
 from engagement.services.customer_search import CustomerSearch
@@ -30,7 +31,7 @@ from engagement.services.rules_book import RulesBook
 from engagement.services.shop_signatures import SeenSignatures
 from engagement.settings import Settings
 from engagement.storage.database import Database
-from engagement.web import admin, campaigns, commerce, community, people
+from engagement.web import admin, campaigns, chat, commerce, community, people
 from engagement.web.auth import SignInGuard, auth_middleware
 from engagement.web.errors import error_middleware
 from engagement.web.health import health
@@ -39,6 +40,7 @@ from engagement.web.keys import (
     BRAND,
     CAMPAIGN_RESULTS,
     CAMPAIGNS,
+    CHAT_HISTORY,
     CLOCK,
     CONTRIBUTIONS,
     CONVERSATIONS,
@@ -119,6 +121,7 @@ def create_app(
     jobs["review_campaigns"] = (app[CAMPAIGN_RESULTS].review, max(60, settings.nudge_interval_s))
     if conversations is not None:
         app[CONVERSATIONS] = conversations
+        app[CHAT_HISTORY] = ChatHistory(conversations)
         app.cleanup_ctx.append(_closing(conversations))
         jobs["erase_conversations"] = (
             lambda: privacy.erase_conversations(conversations),
@@ -201,6 +204,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/api/v1/campaigns/{id}/test-send", campaigns.test_send)
     router.add_post("/api/v1/campaigns/{id}/{action:" + _CAMPAIGN_ACTION + "}", campaigns.change)
     router.add_post("/api/v1/conversations/{sender}/back", campaigns.came_back)
+    router.add_get("/api/v1/chat/history", chat.chat_history)
 
 
 def _closing(conversations: Conversations) -> Callable[[web.Application], AsyncIterator[None]]:

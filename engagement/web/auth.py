@@ -13,6 +13,7 @@ from aiohttp import web
 from engagement import shop_signature
 from engagement.clients import client_address as forwarded_client
 from engagement.shop_signature import InvalidSignature
+from engagement.web.customer_auth import CUSTOMER, customer_of
 from engagement.web.keys import AUDIT, CLOCK, SETTINGS, SHOP_SIGNATURES, SIGN_IN
 
 WHO = "fusion_who"  # the person behind a personal token, else the role's name
@@ -92,6 +93,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     target = getattr(request.match_info, "handler", handler)
     if getattr(target, "fusion_signed", False):
         await check_shop_signature(request)
+    if getattr(target, "fusion_customer", False):
+        request[CUSTOMER] = customer_of(request)
     roles = getattr(target, "fusion_roles", None)
     if roles is not None:
         role = authenticate(request)

@@ -29,6 +29,7 @@ from engagement.services.rules_book import NoRulesPublished, UnknownVersion
 from engagement.shop_signature import InvalidSignature
 from engagement.storage.database import is_unavailable
 from engagement.web.auth import Forbidden, TooManyAttempts, Unauthenticated
+from engagement.web.customer_auth import CustomerUnauthenticated
 from engagement.web.observability import route_of
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ STATUS: dict[type[Exception], int] = {
     MalformedBody: 400,
     InvalidSignature: 401,
     Unauthenticated: 401,
+    CustomerUnauthenticated: 401,
     Forbidden: 403,
     CouponNotFound: 404,
     UnknownCustomer: 404,

@@ -12,6 +12,7 @@ from engagement.services.audit import AuditLog
 from engagement.services.brand import BrandView
 from engagement.services.campaign_results import CampaignResults
 from engagement.services.campaigns import CampaignService
+from engagement.services.chat_history import ChatHistory
 from engagement.services.contributions import ContributionService
 from engagement.services.coupons import CouponService
 from engagement.services.customer_search import CustomerSearch
@@ -43,6 +44,7 @@ BRAND = web.AppKey("brand", BrandView)
 REFERRALS = web.AppKey("referrals", ReferralService)
 HANDOFFS = web.AppKey("handoffs", HandoffService)
 PRIVACY = web.AppKey("privacy", PrivacyService)
+CHAT_HISTORY = web.AppKey("chat_history", ChatHistory)
 CONVERSATIONS: web.AppKey[Conversations] = web.AppKey("conversations", Conversations)  # type: ignore[type-abstract]
 CAMPAIGNS = web.AppKey("campaigns", CampaignService)
 CAMPAIGN_RESULTS = web.AppKey("campaign_results", CampaignResults)

@@ -15,6 +15,7 @@ _ERROR = {
 }  # noqa: E501
 _SIGNED: list[dict[str, list[str]]] = [{"shopSignature": []}]
 _ADMIN: list[dict[str, list[str]]] = [{"adminToken": []}]
+_CUSTOMER: list[dict[str, list[str]]] = [{"customerToken": []}]
 _CUSTOMER_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 _INT = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}  # PostgreSQL's integer
 _VERSION = {"name": "version", "in": "path", "required": True, "schema": _INT}
@@ -316,8 +317,15 @@ DOCUMENT: dict[str, Any] = {
                         security=_ADMIN, body="Backtest", errors=("400", "401", "403", "422"))
         },
         "/api/v1/me": {
-            "get": _op("the role of the bearer token and the console pages it may open",
-                       security=_ADMIN, errors=("401",))
+            "get": _op("the role of the bearer token, the console pages it may open and the "
+                       "parts of a page it may read (sections)", security=_ADMIN,
+                       errors=("401",))
+        },
+        "/api/v1/chat/history": {
+            "get": _op("the signed-in customer's own web conversation, their last 100 messages "
+                       "and the assistant's, oldest first, as Rasa's tracker store keeps it "
+                       "(the chat page shows it on any device)", security=_CUSTOMER,
+                       errors=("401", "502", "503"))
         },
         "/api/v1/dashboard": {
             "get": _op("the ladder now and week by week, the brand fusion score over time, "
@@ -379,6 +387,10 @@ DOCUMENT: dict[str, Any] = {
     "components": {
         "securitySchemes": {
             "adminToken": {"type": "http", "scheme": "bearer"},
+            "customerToken": {
+                "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                "description": "the customer token the shop mints (README: security model)",
+            },  # fmt: skip
             "shopSignature": {
                 "type": "apiKey",
                 "in": "header",

@@ -302,6 +302,40 @@ def test_what_was_sent_while_the_customer_was_away_shows_when_they_come_back(
     shot(page, "chat-back", whole=False)
 
 
+def test_a_signed_in_customer_finds_the_conversation_on_another_device(
+    fusion: Fusion, page: Page, browser: Browser
+) -> None:
+    customer = new_customer()
+    open_chat(page, fusion, customer)
+    say(page, "Bonjour")
+    answer_containing(page, "Bonjour")
+    say(page, "combien j'ai de points ?")
+    answer_containing(page, "points")
+    other = browser.new_context(  # another device: nothing of the first one's storage
+        viewport={"width": 390, "height": 800}, locale="fr-FR", timezone_id="Europe/Paris"
+    )
+    errors: list[str] = []
+    phone = other.new_page()
+    phone.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        open_chat(phone, fusion, customer)
+        said = phone.locator(".msg.user .text")
+        expect(said).to_have_text(["Bonjour", "combien j'ai de points ?"], timeout=WAIT_MS)
+        expect(phone.locator(".msg.bot", has_text="points").last).to_be_visible()
+        shot(phone, "chat-second-device", whole=False)
+        say(phone, "au revoir")  # and the conversation goes on there
+        answer_containing(phone, "revoir")
+        phone.locator("#new-conversation").click()  # this device starts afresh, and stays so
+        phone.wait_for_function("localStorage.length > 0 && Object.keys(localStorage)"
+                                ".some(k => k.startsWith('fusion.cleared.'))")  # fmt: skip
+        phone.reload()
+        expect(phone.locator("#status")).to_have_attribute("data-state", "online", timeout=WAIT_MS)
+        expect(phone.locator(".msg")).to_have_count(0)
+    finally:
+        other.close()
+    assert errors == [], f"script errors on the second device: {errors}"
+
+
 # the console
 
 

@@ -8,6 +8,8 @@
   const SESSION_KEY = "fusion.session";
   const TOKEN_KEY = "fusion.token"; // the shop's customer token, for this tab only
   const TRANSCRIPT_PREFIX = "fusion.transcript.";
+  const CLEARED_PREFIX = "fusion.cleared."; // when "new conversation" was pressed, per conversation
+  const HISTORY_URL = "/api/v1/chat/history"; // a signed-in customer's conversation, on any device
   const MAX_STORED = 100;
   const TYPING_TIMEOUT_MS = 15000;
   const MAX_ID_LENGTH = 128;
@@ -452,6 +454,57 @@
     }
   }
 
+  /** Only the latest answer keeps its buttons (as after dropChoices). */
+  function withoutOldChoices(records) {
+    const lastUser = records.map((record) => record.role).lastIndexOf("user");
+    records.forEach((record, index) => {
+      if (index >= lastUser) return;
+      if (record.choices) record.choices = [];
+      for (const card of record.cards || []) card.choices = [];
+    });
+    return records;
+  }
+
+  /** A signed-in customer's conversation as the server keeps it: on a second device, or after
+   * the browser forgot, the page shows what was said. Without an answer the local copy stays. */
+  async function fetchHistory() {
+    try {
+      const answer = await fetch(HISTORY_URL, {
+        headers: { Authorization: `Bearer ${customerToken}`, Accept: "application/json" },
+        credentials: "omit",
+        cache: "no-store",
+      });
+      return answer.ok ? await answer.json() : null;
+    } catch (_) {
+      return null; // offline or refused: the socket tells the customer what matters
+    }
+  }
+
+  async function loadHistory() {
+    const data = await fetchHistory();
+    const conversation = cleanId(data && data.conversation);
+    if (!conversation || !Array.isArray(data.messages)) return;
+    const cleared = Number(storage.get(CLEARED_PREFIX + conversation)) || 0;
+    const records = [];
+    for (const said of data.messages) {
+      const at = Date.parse(said && said.at);
+      if (!(at > cleared)) continue;
+      const record = said.by === "customer" ? { role: "user", text: String(said.text || "") } : fromBot(said);
+      if (record && (record.role !== "user" || record.text)) records.push({ ...record, ts: at });
+    }
+    if (conversation !== sessionId) {
+      // the customer's own conversation from now on (as session_confirm would say)
+      storage.remove(TRANSCRIPT_PREFIX + sessionId);
+      sessionId = conversation;
+      storage.set(SESSION_KEY, sessionId);
+      saveTranscript();
+    }
+    if (!records.length) return; // nothing on the server yet: keep what this browser has
+    transcript = withoutOldChoices(records);
+    saveTranscript();
+    redraw();
+  }
+
   // ---------------------------------------------------------------- typing indicator
   let typingTimer = null;
 
@@ -667,7 +720,17 @@
     button.addEventListener("click", () => applyLanguage(code));
   }
 
+  /** A signed-in customer's conversation stays on the server: this device hides what it
+   * said until now, by the server's clock (the latest message's time), not the browser's. */
+  async function hideEarlier(conversation) {
+    const data = await fetchHistory();
+    const times = data && Array.isArray(data.messages) ? data.messages.map((m) => Date.parse(m && m.at)) : [];
+    const latest = Math.max(0, ...times.filter(Number.isFinite));
+    storage.set(CLEARED_PREFIX + conversation, String(latest || Date.now()));
+  }
+
   newConversation.addEventListener("click", () => {
+    if (customerToken && sessionId) hideEarlier(sessionId);
     storage.remove(TRANSCRIPT_PREFIX + sessionId);
     storage.remove(SESSION_KEY);
     transcript = [];
@@ -692,8 +755,12 @@
   // ---------------------------------------------------------------- start
   applyLanguage(lang);
   redraw();
-  if (!params.get("lang") && assistantLang && assistantLang !== lang) applyLanguage(assistantLang);
-  connect();
+  const followSpoken = () => {
+    if (!params.get("lang") && assistantLang && assistantLang !== lang) applyLanguage(assistantLang);
+  };
+  followSpoken();
+  // the server's copy first, then the socket: what arrives live comes after it
+  (customerToken ? loadHistory() : Promise.resolve()).then(followSpoken).finally(connect);
   input.focus({ preventScroll: true });
 
   // for debugging and tests: read-only view of the state
