@@ -1,8 +1,10 @@
 // Reward rules (#/rules): YAML editor with a line gutter, live validation, dry-run,
-// back-test, publish and history (view / roll back).
+// back-test, publish and history (view / roll back). Every word staff read here is in
+// STRINGS, for the translation to come.
 
 import {
   ApiError,
+  LOCALE,
   api,
   clear,
   confirmDialog,
@@ -21,6 +23,98 @@ import {
 } from "./core.js";
 
 const VALIDATE_DELAY_MS = 600;
+
+const plural = new Intl.PluralRules(LOCALE);
+const problemCount = (n) => (plural.select(n) === "one" ? `${num(n)} problem` : `${num(n)} problems`);
+
+export const STRINGS = {
+  title: "Reward rules",
+  validate: "Validate",
+  publish: "Publish…",
+  editorTitle: "rules.yml",
+  editorSub: "Checked as you type. Nothing changes for customers until you publish.",
+  editorLabel: "Reward rules (YAML)",
+  editorHint: "Two-space indentation · points, badges, coupons, limits and budgets",
+  problems: "Problems",
+  historyTitle: "History",
+  historySub: "Every published version, newest first.",
+  dryRunTitle: "Dry-run",
+  dryRunSub: "What the editor's rules would award for these events, from an empty store.",
+  eventsLabel: "Sample events (JSON: a list of commerce or conversation events)",
+  runDryRun: "Run on these events",
+  backtestTitle: "Back-test",
+  backtestSub: "Replays the stored events through the editor's rules and the rules in force.",
+  period: "Period (days)",
+  runBacktest: "Back-test",
+  nothingPublished: "No rules are published yet: write them here, validate, then publish version 1.",
+  cursor: (line, column) => `line ${line}, column ${column}`,
+  goToLine: "Go to this line",
+  problemAt: (line, message) => `line ${line ?? "?"}: ${message}`,
+  problemCount,
+  checking: "checking…",
+  notChecked: "not checked",
+  valid: (rules, badges) => `valid · ${num(rules)} rules · ${num(badges)} badges`,
+  validStatus: (rules, badges) => `The rules are valid: ${num(rules)} rules, ${num(badges)} badges.`,
+  toFix: (n) => `${problemCount(n)} to fix: click one to go to its line.`,
+  eventsNotJson: (line, reason) => `the events are not valid JSON (line ${line}: ${reason})`,
+  eventsNotList: "the events must be a JSON list",
+  running: "Running…",
+  fixFirst: "The rules have problems: fix them first (see the list under the editor).",
+  periodInvalid: "The period is a whole number of days from 1 to 365.",
+  replaying: "Replaying the stored events…",
+  nothingToPublish: "The editor is empty: there is nothing to publish.",
+  confirmPublish: "Publish the editor's rules as a new version? Every process uses them from its next event.",
+  confirmPublishTitle: "Publish the rules",
+  confirmPublishYes: "Publish",
+  validPublished: "valid · published",
+  published: (version) => `version ${version} published`,
+  publishedToast: (version) => `Rules version ${version} published`,
+  notPublished: (n) => `Not published: ${problemCount(n)} to fix first.`,
+  noVersionPublished: "No version published yet.",
+  inForce: (version, who) => `Version ${version} in force · published by ${who} · `,
+  noVersion: "No version yet.",
+  inForcePill: "in force",
+  checksum: (checksum) => `checksum ${checksum}`,
+  view: "view",
+  viewLabel: (version) => `View version ${version}`,
+  rollBack: "roll back",
+  rollBackLabel: (version) => `Roll back to version ${version}`,
+  loadedInForce: (version) => `Version ${version} (in force) loaded into the editor.`,
+  loaded: (version) => `Version ${version} loaded into the editor (not in force; publish it or roll back to use it).`,
+  restoreEdits: "Restore my edits",
+  editsRestored: "Your edits are back in the editor.",
+  confirmRollBack: (version) => `Roll back to version ${version}? Its rules are published again as a new version, in force from the next event.`,
+  confirmRollBackTitle: "Roll back the rules",
+  confirmRollBackYes: (version) => `Roll back to v${version}`,
+  rolledBack: (version, restored) => `version ${version} published (the rules of version ${restored})`,
+  // reports
+  events: "events",
+  eventsReplayed: "events replayed",
+  customersRewarded: "customers rewarded",
+  points: "points",
+  pointsLiability: "points liability",
+  coupons: "coupons",
+  couponCost: "coupon cost",
+  badges: "badges",
+  decisions: "decisions: ",
+  outcome: (key) => humanize(key),
+  rule: "rule",
+  total: "total",
+  totalCost: "total cost",
+  nothingAwarded: "No rule awarded anything for these events.",
+  candidate: "candidate",
+  versionInForce: (version) => (version ? `in force (v${version})` : "in force"),
+  difference: "difference",
+  sameCost: (days) => `Same cost as the rules in force over the last ${days} days.`,
+  costMore: (amount, days) => `This change would have cost ${amount} more over the last ${days} days.`,
+  costLess: (amount, days) => `This change would have cost ${amount} less over the last ${days} days.`,
+  replayed: (events) => `${events} events replayed`,
+  since: " since ",
+  against: (label) => ` against ${label}.`,
+  noPayoutChanged: "No rule's payout changed.",
+  payoutChanged: "Rules whose payout changed",
+  payoutChange: (what, before, after) => `${what} ${before} → ${after}`,
+};
 
 export async function render(ctx) {
   // everything the page needs first: a role that may not edit the rules gets the API's 403
@@ -80,19 +174,19 @@ class RulesPage {
     this.editor = h("div", { class: "editor" }, this.gutter, this.text);
     this.validity = h("span", { id: "rules-validity", class: "validity" });
     this.problemsList = h("ul", { id: "rules-problems", class: "problems", "aria-labelledby": "rules-problems-title" });
-    this.cursor = h("span", { class: "cursor-pos", "aria-hidden": "true" }, "line 1");
+    this.cursor = h("span", { class: "cursor-pos", "aria-hidden": "true" }, STRINGS.cursor(1, 1));
 
-    const validateButton = h("button", { id: "rules-validate", type: "button", onclick: () => this.validate(false) }, "Validate");
-    const publishButton = h("button", { id: "rules-publish", type: "button", class: "primary", onclick: () => this.publish() }, "Publish…");
+    const validateButton = h("button", { id: "rules-validate", type: "button", onclick: () => this.validate(false) }, STRINGS.validate);
+    const publishButton = h("button", { id: "rules-publish", type: "button", class: "primary", onclick: () => this.publish() }, STRINGS.publish);
 
     this.eventsInput = h("textarea", { id: "dry-run-events", name: "events", class: "code small-code", spellcheck: "false", wrap: "off", rows: 12 });
     this.eventsInput.value = JSON.stringify(sampleEvents(), null, 2);
     this.dryRunResult = h("div", { id: "dry-run-result", class: "result", "aria-live": "polite" });
-    const dryRunButton = h("button", { id: "rules-dry-run", type: "button", onclick: () => this.dryRun() }, "Run on these events");
+    const dryRunButton = h("button", { id: "rules-dry-run", type: "button", onclick: () => this.dryRun() }, STRINGS.runDryRun);
 
     this.daysInput = h("input", { id: "backtest-days", name: "days", type: "number", min: "1", max: "365", step: "1", value: "30", class: "narrow" });
     this.backtestResult = h("div", { id: "backtest-result", class: "result", "aria-live": "polite" });
-    const backtestButton = h("button", { id: "rules-backtest", type: "button", onclick: () => this.backtest() }, "Back-test");
+    const backtestButton = h("button", { id: "rules-backtest", type: "button", onclick: () => this.backtest() }, STRINGS.runBacktest);
 
     this.history = h("div", { id: "rules-history" });
 
@@ -104,7 +198,7 @@ class RulesPage {
         h(
           "div",
           { class: "page-head" },
-          h("div", null, h("h1", null, "Reward rules"), this.inForce),
+          h("div", null, h("h1", null, STRINGS.title), this.inForce),
           h("div", { class: "page-tools" }, validateButton, publishButton),
         ),
         this.status,
@@ -117,23 +211,23 @@ class RulesPage {
             h(
               "header",
               { class: "card-head" },
-              h("div", null, h("h2", null, "rules.yml"), h("p", { class: "card-sub" }, "Checked as you type. Nothing changes for customers until you publish.")),
+              h("div", null, h("h2", null, STRINGS.editorTitle), h("p", { class: "card-sub" }, STRINGS.editorSub)),
               this.validity,
             ),
-            h("label", { for: "rules-text", class: "sr-only" }, "Reward rules (YAML)"),
+            h("label", { for: "rules-text", class: "sr-only" }, STRINGS.editorLabel),
             this.editor,
-            h("div", { class: "editor-foot" }, this.cursor, h("span", { class: "hint" }, "Two-space indentation · points, badges, coupons, limits and budgets")),
+            h("div", { class: "editor-foot" }, this.cursor, h("span", { class: "hint" }, STRINGS.editorHint)),
             h(
               "div",
               { class: "problems-box" },
-              h("h3", { id: "rules-problems-title", class: "sr-only" }, "Problems"),
+              h("h3", { id: "rules-problems-title", class: "sr-only" }, STRINGS.problems),
               this.problemsList,
             ),
           ),
           h(
             "section",
             { class: "card history-card" },
-            h("header", { class: "card-head" }, h("div", null, h("h2", null, "History"), h("p", { class: "card-sub" }, "Every published version, newest first."))),
+            h("header", { class: "card-head" }, h("div", null, h("h2", null, STRINGS.historyTitle), h("p", { class: "card-sub" }, STRINGS.historySub))),
             this.history,
           ),
         ),
@@ -143,11 +237,11 @@ class RulesPage {
           h(
             "section",
             { class: "card" },
-            h("header", { class: "card-head" }, h("div", null, h("h2", null, "Dry-run"), h("p", { class: "card-sub" }, "What the editor's rules would award for these events, from an empty store."))),
+            h("header", { class: "card-head" }, h("div", null, h("h2", null, STRINGS.dryRunTitle), h("p", { class: "card-sub" }, STRINGS.dryRunSub))),
             h(
               "div",
               { class: "field" },
-              h("label", { for: "dry-run-events" }, "Sample events (JSON: a list of commerce or conversation events)"),
+              h("label", { for: "dry-run-events" }, STRINGS.eventsLabel),
               this.eventsInput,
             ),
             h("div", { class: "actions" }, dryRunButton),
@@ -156,11 +250,11 @@ class RulesPage {
           h(
             "section",
             { class: "card" },
-            h("header", { class: "card-head" }, h("div", null, h("h2", null, "Back-test"), h("p", { class: "card-sub" }, "Replays the stored events through the editor's rules and the rules in force."))),
+            h("header", { class: "card-head" }, h("div", null, h("h2", null, STRINGS.backtestTitle), h("p", { class: "card-sub" }, STRINGS.backtestSub))),
             h(
               "div",
               { class: "inline-form" },
-              h("div", { class: "field" }, h("label", { for: "backtest-days" }, "Period (days)"), this.daysInput),
+              h("div", { class: "field" }, h("label", { for: "backtest-days" }, STRINGS.period), this.daysInput),
               backtestButton,
             ),
             this.backtestResult,
@@ -192,7 +286,7 @@ class RulesPage {
     this.renderInForce();
     this.setText(content);
     if (!this.versions.length) {
-      this.setStatus("No rules are published yet: write them here, validate, then publish version 1.");
+      this.setStatus(STRINGS.nothingPublished);
       return;
     }
     this.validate(true);
@@ -242,7 +336,7 @@ class RulesPage {
     const before = this.text.value.slice(0, this.text.selectionStart);
     const line = before.split("\n").length;
     const column = before.length - before.lastIndexOf("\n");
-    this.cursor.textContent = `line ${line}, column ${column}`;
+    this.cursor.textContent = STRINGS.cursor(line, column);
     for (const el of this.gutterInner.querySelectorAll(".gutter-line.current")) el.classList.remove("current");
     const current = this.gutterInner.children[line - 1];
     if (current) current.classList.add("current");
@@ -296,10 +390,10 @@ class RulesPage {
           class: "rule-error",
           tabindex: "0",
           role: "button",
-          title: "Go to this line",
+          title: STRINGS.goToLine,
           dataset: { line: String(p.line ?? "") },
         },
-        `line ${p.line ?? "?"}: ${p.message}`,
+        STRINGS.problemAt(p.line, p.message),
       );
       const go = () => this.selectLine(p.line);
       item.addEventListener("click", go);
@@ -318,7 +412,7 @@ class RulesPage {
       this.validity.textContent = "";
     } else if (problems.length) {
       this.validity.classList.add("invalid");
-      this.validity.textContent = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
+      this.validity.textContent = STRINGS.problemCount(problems.length);
     } else {
       this.validity.classList.add("valid");
       this.validity.textContent = summary;
@@ -343,22 +437,22 @@ class RulesPage {
     }
     const seq = ++this.validateSeq;
     this.validity.className = "validity checking";
-    this.validity.textContent = "checking…";
+    this.validity.textContent = STRINGS.checking;
     try {
       const result = await api("POST", "/api/v1/rules/validate", { text });
       if (!this.ctx.alive() || seq !== this.validateSeq) return;
       this.lastValidated = text;
-      this.setProblems([], `valid · ${num(result.rules)} rules · ${num(result.badges)} badges`);
-      if (!auto) this.setStatus(`The rules are valid: ${num(result.rules)} rules, ${num(result.badges)} badges.`, "ok");
+      this.setProblems([], STRINGS.valid(result.rules, result.badges));
+      if (!auto) this.setStatus(STRINGS.validStatus(result.rules, result.badges), "ok");
     } catch (err) {
       if (!this.ctx.alive() || seq !== this.validateSeq) return;
       if (this.showInvalid(err)) {
         this.lastValidated = text;
-        if (!auto) this.setStatus(`${err.body.problems.length} problem${err.body.problems.length === 1 ? "" : "s"} to fix: click one to go to its line.`, "error");
+        if (!auto) this.setStatus(STRINGS.toFix(err.body.problems.length), "error");
         return;
       }
       this.validity.className = "validity invalid";
-      this.validity.textContent = "not checked";
+      this.validity.textContent = STRINGS.notChecked;
       if (!auto || !(err instanceof ApiError && err.status === 0)) this.setStatusNode(errorNotice(err));
     }
   }
@@ -382,12 +476,12 @@ class RulesPage {
         try {
           events.push(JSON.parse(lines[i]));
         } catch (exc) {
-          throw new Error(`the events are not valid JSON (line ${i + 1}: ${exc.message})`);
+          throw new Error(STRINGS.eventsNotJson(i + 1, exc.message));
         }
       }
       return events;
     }
-    throw new Error("the events must be a JSON list");
+    throw new Error(STRINGS.eventsNotList);
   }
 
   async dryRun() {
@@ -398,7 +492,7 @@ class RulesPage {
       replace(this.dryRunResult, h("div", { class: "notice notice-error", role: "alert" }, exc.message));
       return;
     }
-    replace(this.dryRunResult, spinner("Running…"));
+    replace(this.dryRunResult, spinner(STRINGS.running));
     try {
       const report = await api("POST", "/api/v1/rules/dry-run", { json: { rules: this.text.value, events } });
       if (!this.ctx.alive()) return;
@@ -406,7 +500,7 @@ class RulesPage {
     } catch (err) {
       if (!this.ctx.alive()) return;
       if (this.showInvalid(err)) {
-        replace(this.dryRunResult, h("div", { class: "notice notice-error", role: "alert" }, "The rules have problems: fix them first (see the list under the editor)."));
+        replace(this.dryRunResult, h("div", { class: "notice notice-error", role: "alert" }, STRINGS.fixFirst));
       } else {
         replace(this.dryRunResult, errorNotice(err));
       }
@@ -416,11 +510,11 @@ class RulesPage {
   async backtest() {
     const days = Number(this.daysInput.value);
     if (!Number.isInteger(days) || days < 1 || days > 365) {
-      replace(this.backtestResult, h("div", { class: "notice notice-error", role: "alert" }, "The period is a whole number of days from 1 to 365."));
+      replace(this.backtestResult, h("div", { class: "notice notice-error", role: "alert" }, STRINGS.periodInvalid));
       this.daysInput.focus();
       return;
     }
-    replace(this.backtestResult, spinner("Replaying the stored events…"));
+    replace(this.backtestResult, spinner(STRINGS.replaying));
     try {
       const result = await api("POST", "/api/v1/rules/backtest", { json: { rules: this.text.value, days } });
       if (!this.ctx.alive()) return;
@@ -428,7 +522,7 @@ class RulesPage {
     } catch (err) {
       if (!this.ctx.alive()) return;
       if (this.showInvalid(err)) {
-        replace(this.backtestResult, h("div", { class: "notice notice-error", role: "alert" }, "The rules have problems: fix them first (see the list under the editor)."));
+        replace(this.backtestResult, h("div", { class: "notice notice-error", role: "alert" }, STRINGS.fixFirst));
       } else {
         replace(this.backtestResult, errorNotice(err));
       }
@@ -440,24 +534,24 @@ class RulesPage {
   async publish() {
     const text = this.text.value;
     if (!text.trim()) {
-      this.setStatus("The editor is empty: there is nothing to publish.", "error");
+      this.setStatus(STRINGS.nothingToPublish, "error");
       return;
     }
-    const ok = await confirmDialog("Publish the editor's rules as a new version? Every process uses them from its next event.", { title: "Publish the rules", yes: "Publish" });
+    const ok = await confirmDialog(STRINGS.confirmPublish, { title: STRINGS.confirmPublishTitle, yes: STRINGS.confirmPublishYes });
     if (!ok || !this.ctx.alive()) return;
     try {
       const result = await api("POST", "/api/v1/rules", { text });
       if (!this.ctx.alive()) return;
       this.loadedText = text;
       this.lastValidated = text;
-      this.setProblems([], "valid · published");
-      this.setStatus(`version ${result.version} published`, "ok");
-      toast(`Rules version ${result.version} published`, "ok");
+      this.setProblems([], STRINGS.validPublished);
+      this.setStatus(STRINGS.published(result.version), "ok");
+      toast(STRINGS.publishedToast(result.version), "ok");
       await this.reloadHistory();
     } catch (err) {
       if (!this.ctx.alive()) return;
       if (this.showInvalid(err)) {
-        this.setStatus(`Not published: ${err.body.problems.length} problem${err.body.problems.length === 1 ? "" : "s"} to fix first.`, "error");
+        this.setStatus(STRINGS.notPublished(err.body.problems.length), "error");
       } else {
         this.setStatusNode(errorNotice(err));
       }
@@ -479,15 +573,15 @@ class RulesPage {
   renderInForce() {
     const latest = this.versions[0];
     if (!latest) {
-      this.inForce.textContent = "No version published yet.";
+      this.inForce.textContent = STRINGS.noVersionPublished;
       return;
     }
-    replace(this.inForce, `Version ${latest.version} in force · published by ${humanize(latest.published_by || "?")} · `, timeEl(latest.published_at));
+    replace(this.inForce, STRINGS.inForce(latest.version, humanize(latest.published_by || "?")), timeEl(latest.published_at));
   }
 
   renderHistory() {
     if (!this.versions.length) {
-      replace(this.history, h("p", { class: "empty" }, "No version yet."));
+      replace(this.history, h("p", { class: "empty" }, STRINGS.noVersion));
       return;
     }
     const latest = this.versions[0].version;
@@ -499,17 +593,17 @@ class RulesPage {
           "div",
           { class: "version-main" },
           h("span", { class: "version-number" }, `v${v.version}`),
-          v.version === latest ? h("span", { class: "pill pill-running" }, "in force") : null,
+          v.version === latest ? h("span", { class: "pill pill-running" }, STRINGS.inForcePill) : null,
           h("span", { class: "version-meta" }, humanize(v.published_by || "?"), " · ", timeEl(v.published_at)),
-          v.checksum ? h("code", { class: "checksum", title: `checksum ${v.checksum}` }, String(v.checksum).slice(0, 8)) : null,
+          v.checksum ? h("code", { class: "checksum", title: STRINGS.checksum(v.checksum) }, String(v.checksum).slice(0, 8)) : null,
         ),
         h(
           "div",
           { class: "version-actions" },
-          h("button", { type: "button", class: "view small ghost", dataset: { version: String(v.version) }, "aria-label": `View version ${v.version}`, onclick: () => this.view(v.version) }, "view"),
+          h("button", { type: "button", class: "view small ghost", dataset: { version: String(v.version) }, "aria-label": STRINGS.viewLabel(v.version), onclick: () => this.view(v.version) }, STRINGS.view),
           v.version === latest
             ? null
-            : h("button", { type: "button", class: "rollback small ghost", dataset: { version: String(v.version) }, "aria-label": `Roll back to version ${v.version}`, onclick: () => this.rollback(v.version) }, "roll back"),
+            : h("button", { type: "button", class: "rollback small ghost", dataset: { version: String(v.version) }, "aria-label": STRINGS.rollBackLabel(v.version), onclick: () => this.rollback(v.version) }, STRINGS.rollBack),
         ),
       ),
     );
@@ -532,7 +626,7 @@ class RulesPage {
         h(
           "span",
           null,
-          version === latest ? `Version ${version} (in force) loaded into the editor.` : `Version ${version} loaded into the editor (not in force; publish it or roll back to use it).`,
+          version === latest ? STRINGS.loadedInForce(version) : STRINGS.loaded(version),
           this.restoreButton(),
         ),
       );
@@ -555,24 +649,24 @@ class RulesPage {
           this.text.value = draft;
           this.renderGutter(true);
           this.validate(true);
-          this.setStatus("Your edits are back in the editor.");
+          this.setStatus(STRINGS.editsRestored);
         },
       },
-      " Restore my edits",
+      ` ${STRINGS.restoreEdits}`,
     );
   }
 
   async rollback(version) {
-    const ok = await confirmDialog(`Roll back to version ${version}? Its rules are published again as a new version, in force from the next event.`, {
-      title: "Roll back the rules",
-      yes: `Roll back to v${version}`,
+    const ok = await confirmDialog(STRINGS.confirmRollBack(version), {
+      title: STRINGS.confirmRollBackTitle,
+      yes: STRINGS.confirmRollBackYes(version),
       danger: true,
     });
     if (!ok || !this.ctx.alive()) return;
     try {
       const result = await api("POST", "/api/v1/rules/rollback", { json: { version } });
       if (!this.ctx.alive()) return;
-      toast(`Rules version ${result.version} published`, "ok");
+      toast(STRINGS.publishedToast(result.version), "ok");
       await this.reloadHistory();
       try {
         const found = await api("GET", `/api/v1/rules/versions/${encodeURIComponent(result.version)}`);
@@ -583,7 +677,7 @@ class RulesPage {
       } catch (_) {
         /* the status below still says what happened */
       }
-      this.setStatusNode(h("span", { class: "ok" }, `version ${result.version} published (the rules of version ${version})`, this.restoreButton()));
+      this.setStatusNode(h("span", { class: "ok" }, STRINGS.rolledBack(result.version, version), this.restoreButton()));
     } catch (err) {
       if (this.ctx.alive()) this.setStatusNode(errorNotice(err));
     }
@@ -630,19 +724,19 @@ function reportView(report) {
   const stats = h(
     "dl",
     { class: "stats" },
-    stat("events", num(report.events)),
-    stat("customers rewarded", num(count(report.customers))),
-    stat("points", num(report.points)),
-    stat("points liability", euros(report.points_liability)),
-    stat("coupons", num(report.coupons)),
-    stat("coupon cost", euros(report.coupon_cost)),
+    stat(STRINGS.events, num(report.events)),
+    stat(STRINGS.customersRewarded, num(count(report.customers))),
+    stat(STRINGS.points, num(report.points)),
+    stat(STRINGS.pointsLiability, euros(report.points_liability)),
+    stat(STRINGS.coupons, num(report.coupons)),
+    stat(STRINGS.couponCost, euros(report.coupon_cost)),
   );
   const outcomeRow = outcomes.length
     ? h(
         "p",
         { class: "outcomes" },
-        h("span", { class: "muted" }, "decisions: "),
-        outcomes.map(([k, v]) => h("span", { class: `pill pill-${k}` }, `${humanize(k)} ${num(v)}`)),
+        h("span", { class: "muted" }, STRINGS.decisions),
+        outcomes.map(([k, v]) => h("span", { class: `pill pill-${k}` }, `${STRINGS.outcome(k)} ${num(v)}`)),
       )
     : null;
   const tableEl = rules.length
@@ -652,7 +746,7 @@ function reportView(report) {
         h(
           "table",
           { class: "data compact", id: "dry-run-table" },
-          h("thead", null, h("tr", null, h("th", { scope: "col" }, "rule"), h("th", { scope: "col", class: "num" }, "points"), h("th", { scope: "col", class: "num" }, "coupons"), h("th", { scope: "col", class: "num" }, "badges"))),
+          h("thead", null, h("tr", null, h("th", { scope: "col" }, STRINGS.rule), h("th", { scope: "col", class: "num" }, STRINGS.points), h("th", { scope: "col", class: "num" }, STRINGS.coupons), h("th", { scope: "col", class: "num" }, STRINGS.badges))),
           h(
             "tbody",
             null,
@@ -664,7 +758,7 @@ function reportView(report) {
             h(
               "tr",
               null,
-              h("th", { scope: "row" }, "total"),
+              h("th", { scope: "row" }, STRINGS.total),
               h("td", { class: "num" }, num(report.points)),
               h("td", { class: "num" }, num(report.coupons)),
               h("td", { class: "num" }, num(badgesOf(report))),
@@ -672,7 +766,7 @@ function reportView(report) {
           ),
         ),
       )
-    : h("p", { class: "empty" }, "No rule awarded anything for these events.");
+    : h("p", { class: "empty" }, STRINGS.nothingAwarded);
   return h("div", { class: "report" }, stats, outcomeRow, tableEl);
 }
 
@@ -684,16 +778,16 @@ function backtestView(result, days) {
   const cand = result.candidate || {};
   const cur = result.in_force || {};
   const rows = [
-    ["events replayed", cand.events, cur.events, num],
-    ["customers rewarded", count(cand.customers), count(cur.customers), num],
-    ["points", cand.points, cur.points, num],
-    ["points liability", cand.points_liability, cur.points_liability, euros],
-    ["coupons", cand.coupons, cur.coupons, num],
-    ["coupon cost", cand.coupon_cost, cur.coupon_cost, euros],
-    ["badges", badgesOf(cand), badgesOf(cur), num],
+    [STRINGS.eventsReplayed, cand.events, cur.events, num],
+    [STRINGS.customersRewarded, count(cand.customers), count(cur.customers), num],
+    [STRINGS.points, cand.points, cur.points, num],
+    [STRINGS.pointsLiability, cand.points_liability, cur.points_liability, euros],
+    [STRINGS.coupons, cand.coupons, cur.coupons, num],
+    [STRINGS.couponCost, cand.coupon_cost, cur.coupon_cost, euros],
+    [STRINGS.badges, badgesOf(cand), badgesOf(cur), num],
   ];
   const delta = totalCost(cand) - totalCost(cur);
-  const versionLabel = result.version_in_force ? `in force (v${result.version_in_force})` : "in force";
+  const versionLabel = STRINGS.versionInForce(result.version_in_force);
   const tableEl = h(
     "div",
     { class: "table-wrap" },
@@ -703,7 +797,7 @@ function backtestView(result, days) {
       h(
         "thead",
         null,
-        h("tr", null, h("th", { scope: "col" }, ""), h("th", { scope: "col", class: "num" }, "candidate"), h("th", { scope: "col", class: "num" }, versionLabel), h("th", { scope: "col", class: "num" }, "difference")),
+        h("tr", null, h("th", { scope: "col" }, ""), h("th", { scope: "col", class: "num" }, STRINGS.candidate), h("th", { scope: "col", class: "num" }, versionLabel), h("th", { scope: "col", class: "num" }, STRINGS.difference)),
       ),
       h(
         "tbody",
@@ -726,7 +820,7 @@ function backtestView(result, days) {
         h(
           "tr",
           { class: "cost-row" },
-          h("th", { scope: "row" }, "total cost"),
+          h("th", { scope: "row" }, STRINGS.totalCost),
           h("td", { class: "num" }, euros(totalCost(cand))),
           h("td", { class: "num" }, euros(totalCost(cur))),
           h("td", { class: `num diff ${delta > 0 ? "up" : delta < 0 ? "down" : ""}` }, signed(delta, euros)),
@@ -734,20 +828,20 @@ function backtestView(result, days) {
       ),
     ),
   );
-  const since = result.since ? h("span", null, " since ", timeEl(result.since)) : null;
+  const since = result.since ? h("span", null, STRINGS.since, timeEl(result.since)) : null;
   const headline = h(
     "p",
     { class: `cost-delta ${delta > 0 ? "up" : delta < 0 ? "down" : "same"}` },
     Math.abs(delta) < 0.005
-      ? `Same cost as the rules in force over the last ${days} days.`
-      : `This change would have cost ${euros(Math.abs(delta))} ${delta > 0 ? "more" : "less"} over the last ${days} days.`,
+      ? STRINGS.sameCost(days)
+      : (delta > 0 ? STRINGS.costMore : STRINGS.costLess)(euros(Math.abs(delta)), days),
   );
   const changed = ruleChanges(cand, cur);
   return h(
     "div",
     { class: "report" },
     headline,
-    h("p", { class: "muted small" }, `${num(cand.events)} events replayed`, since, ` against ${versionLabel}.`),
+    h("p", { class: "muted small" }, STRINGS.replayed(num(cand.events)), since, STRINGS.against(versionLabel)),
     tableEl,
     changed,
   );
@@ -765,12 +859,12 @@ function ruleChanges(cand, cur) {
     for (const key of ["points", "coupons", "badges"]) {
       const p = Number(x[key]) || 0;
       const q = Number(y[key]) || 0;
-      if (p !== q) parts.push(`${key} ${num(q)} → ${num(p)}`);
+      if (p !== q) parts.push(STRINGS.payoutChange(STRINGS[key], num(q), num(p)));
     }
     if (parts.length) rows.push(h("li", null, h("code", null, name), ": ", parts.join(", ")));
   }
-  if (!rows.length) return h("p", { class: "muted small" }, "No rule's payout changed.");
-  return h("div", { class: "rule-changes" }, h("h3", null, "Rules whose payout changed"), h("ul", null, rows));
+  if (!rows.length) return h("p", { class: "muted small" }, STRINGS.noPayoutChanged);
+  return h("div", { class: "rule-changes" }, h("h3", null, STRINGS.payoutChanged), h("ul", null, rows));
 }
 
 // ---------------------------------------------------------------- sample events
