@@ -8,6 +8,7 @@ from typing import Any
 
 from jinja2 import Template
 
+from engagement.ladder import STAGES
 from engagement.nudges.audience import CustomerSnapshot
 from engagement.nudges.campaigns import CampaignSpec
 from engagement.nudges.templates import MissingData, RenderFailed, new_environment, render
@@ -15,8 +16,13 @@ from engagement.rules.model import CouponTemplate
 from engagement.wording import format_amount, format_count, format_percent
 
 # A code no coupon can have (real ones are 16 base32 characters, without "-"): what a
-# message shows before a real coupon is minted for a customer, never minted itself.
+# message shows before a real coupon is minted for a customer (the preview, a test send),
+# never minted itself, so the shop's checkout refuses it.
 SAMPLE_COUPON_CODE = "TEST-NOT-VALID"
+# Whom the preview shows a message to when no customer is named: every value present.
+SAMPLE_CUSTOMER = CustomerSnapshot(
+    id="", stage=STAGES[2], first_name="Camille", points=1250, next_badge="Ambassadeur"
+)
 
 
 class Messages:

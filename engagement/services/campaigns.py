@@ -1,5 +1,6 @@
-"""What a marketer does with campaigns: create, edit, preview, size the audience,
-schedule, pause, resume, archive, and read the results."""
+"""What a marketer does with campaigns: create, edit, size the audience, schedule, pause,
+resume, archive (the preview and the test send: campaign_previews.py; the results:
+campaign_results.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from engagement.commerce import InvalidField
-from engagement.ladder import LadderCriteria
-from engagement.nudges.audience import matches
 from engagement.nudges.campaigns import (
     DRAFT,
     EDITABLE,
@@ -23,19 +22,14 @@ from engagement.nudges.campaigns import (
     next_run,
     parse_campaign,
 )
-from engagement.nudges.messages import template_values
 from engagement.nudges.planning import Guards
 from engagement.nudges.templates import (
-    MissingData,
-    RenderFailed,
     check_renders,
     new_environment,
-    render,
 )
 from engagement.ports import Clock
 from engagement.services.planner import CampaignPlanner
 from engagement.services.rules_book import RulesBook
-from engagement.services.snapshots import snapshots
 from engagement.storage import tables as t
 from engagement.storage.database import Database
 
@@ -138,63 +132,6 @@ class CampaignService:
         """The same for a campaign being written (nothing saved): the console's live size.
         Its hold-out is the run's when it comes with the ``holdout_seed`` it is saved with."""
         return await self._planner.predict(spec, spec.holdout_key("draft"))
-
-    async def preview(self, campaign_id: str, customer_id: str) -> dict[str, str]:
-        spec = await self.parse((await self.get(campaign_id))["spec"], renders=True)
-        return await self.preview_of(spec, customer_id)
-
-    async def preview_of(self, spec: CampaignSpec, customer_id: str | None) -> dict[str, str]:
-        """The messages in every language as ``customer_id`` (or, without one, the first
-        customer of the audience) would read them."""
-        now = self._clock.now()
-        options = await self._snapshot_options()
-        if customer_id is None:
-            async for customer in snapshots(self._db, now, **options):
-                if matches(spec.audience, customer):
-                    customer_id = customer.id
-                    break
-            else:
-                raise InvalidField("customer_id", "no customer matches the audience yet")
-        found = [c async for c in snapshots(self._db, now, [customer_id], **options)]
-        if not found:
-            raise InvalidField("customer_id", "unknown customer")
-        coupon = None
-        if spec.coupon:
-            async with self._db.connect() as conn:
-                coupon = (await self._rules.in_force(conn)).rules.coupons.get(spec.coupon)
-        environment = new_environment()
-        rendered = {}
-        for lang, text in spec.messages.items():
-            values = template_values(
-                found[0], "PREVIEW0000000000" if spec.coupon else None, language=lang, coupon=coupon
-            )
-            try:
-                rendered[lang] = render(environment, text, values)
-            except MissingData as exc:
-                raise InvalidField(
-                    "customer_id", f"this customer would be skipped: {exc}"
-                ) from None
-            except RenderFailed as exc:  # values of this customer the samples did not have
-                raise InvalidField(f"messages.{lang}", f"{exc} (for this customer)") from None
-        return {"customer_id": customer_id, **rendered}
-
-    async def test_message(self, campaign_id: str, customer_id: str) -> tuple[str, str, str]:
-        """(conversation, channel, text) of a test send to one customer, guards aside."""
-        preview = await self.preview(campaign_id, customer_id)
-        found = [c async for c in snapshots(
-            self._db, self._clock.now(), [customer_id], **await self._snapshot_options()
-        )]  # fmt: skip
-        sender, channel = found[0].extra.get("sender_id"), found[0].channel
-        if not sender or not channel:
-            raise InvalidField("customer_id", "this customer has no conversation to send to")
-        return sender, channel, preview[found[0].language]
-
-    async def _snapshot_options(self) -> dict[str, Any]:
-        """What planning sees too: the brand's time zone, the ladder of the rules in force."""
-        async with self._db.connect() as conn:
-            overrides = (await self._rules.in_force(conn)).rules.ladder
-        return {"brand_timezone": self._guards.brand_timezone,
-                "ladder": replace(LadderCriteria(), **overrides)}  # fmt: skip
 
     async def parse(self, body: Any, *, renders: bool = False) -> CampaignSpec:
         """The campaign, checked; with ``renders``, its messages are also rendered against

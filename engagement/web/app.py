@@ -12,6 +12,7 @@ from engagement.ports import Clock, Conversations, SystemClock
 from engagement.scheduling import Job, build_scheduler, scheduler_context
 from engagement.services.audit import AuditLog
 from engagement.services.brand import BrandView
+from engagement.services.campaign_previews import CampaignPreviews
 from engagement.services.campaign_results import CampaignResults
 from engagement.services.campaigns import CampaignService
 from engagement.services.chat_history import ChatHistory
@@ -38,6 +39,7 @@ from engagement.web.health import health
 from engagement.web.keys import (
     AUDIT,
     BRAND,
+    CAMPAIGN_PREVIEWS,
     CAMPAIGN_RESULTS,
     CAMPAIGNS,
     CHAT_HISTORY,
@@ -114,6 +116,9 @@ def create_app(
     app[CAMPAIGNS] = CampaignService(db, clock, rules, guards)
     app[CAMPAIGN_RESULTS] = CampaignResults(
         db, clock, app[CAMPAIGNS], settings.rasa_rate_per_s * len(settings.rasa_urls)
+    )
+    app[CAMPAIGN_PREVIEWS] = CampaignPreviews(
+        db, clock, rules, app[CAMPAIGNS], settings.brand_timezone, conversations
     )
     app[DASHBOARD] = Dashboard(db, clock, app[BRAND], app[CAMPAIGN_RESULTS])
     app[AUDIT] = AuditLog(db, clock)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timezone
 
 from aiohttp import web
 
 from engagement.commerce import InvalidField, MalformedBody
 from engagement.web.auth import Role, audit, caller, requires
-from engagement.web.keys import CAMPAIGN_RESULTS, CAMPAIGNS, CONVERSATIONS, NUDGES, SCHEDULER
+from engagement.web.keys import CAMPAIGN_PREVIEWS, CAMPAIGN_RESULTS, CAMPAIGNS, NUDGES, SCHEDULER
 
 ACTIONS = ("schedule", "pause", "resume", "archive")
 
@@ -68,25 +67,24 @@ async def draft_audience(request: web.Request) -> web.Response:
 
 @requires(Role.MARKETER)
 async def draft_preview(request: web.Request) -> web.Response:
-    """``{"campaign": spec, "customer_id": optional}``: the messages as a customer reads them."""
+    """``{"campaign": spec, "customer_id": optional}``: the messages as a customer reads them
+    (sample values without a customer)."""
     body = await _body(request)
     if not isinstance(body, dict):
         raise InvalidField("", "must be an object with the campaign")
     customer_id = body.get("customer_id") or None
     if customer_id is not None and not isinstance(customer_id, str):
         raise InvalidField("customer_id", "must be text")
-    service = request.app[CAMPAIGNS]
-    spec = await service.parse(body.get("campaign"), renders=True)
-    return web.json_response(await service.preview_of(spec, customer_id))
+    preview = await request.app[CAMPAIGN_PREVIEWS].draft(body.get("campaign"), customer_id)
+    return web.json_response(preview)
 
 
 @requires(Role.MARKETER)
 async def preview(request: web.Request) -> web.Response:
-    customer_id = request.query.get("customer_id")
-    if not customer_id:
-        raise InvalidField("customer_id", "required")
-    preview = await request.app[CAMPAIGNS].preview(request.match_info["id"], customer_id)
-    return web.json_response(preview)
+    """``?customer_id=…`` optional: without it, the message with sample values."""
+    customer_id = request.query.get("customer_id") or None
+    previews = request.app[CAMPAIGN_PREVIEWS]
+    return web.json_response(await previews.preview(request.match_info["id"], customer_id))
 
 
 @requires(Role.MARKETER)
@@ -99,18 +97,14 @@ async def results(request: web.Request) -> web.Response:
 async def test_send(request: web.Request) -> web.Response:
     """Sends the message to one customer now (consent, caps and quiet hours aside): the
     marketer sees it as the customer will; nothing is counted in the results."""
-    conversations = request.app.get(CONVERSATIONS)
-    if conversations is None:
-        raise web.HTTPServiceUnavailable(reason="the Rasa server is not configured")
     body = await _body(request)
     customer_id = body.get("customer_id") if isinstance(body, dict) else None
     if not isinstance(customer_id, str) or not customer_id:
         raise InvalidField("customer_id", "required")
     campaign_id = request.match_info["id"]
-    sender, channel, text = await request.app[CAMPAIGNS].test_message(campaign_id, customer_id)
-    await conversations.nudge(sender, channel, text, f"test:{uuid.uuid4().hex}")
+    sent = await request.app[CAMPAIGN_PREVIEWS].test_send(campaign_id, customer_id)
     await audit(request, "campaign.test_send", campaign_id, customer_id=customer_id)
-    return web.json_response({"sent_to": sender, "channel": channel, "text": text})
+    return web.json_response(sent)
 
 
 @requires(Role.ASSISTANT)

@@ -17,6 +17,7 @@ from engagement.coupons import (
 from engagement.ports import ConversationsUnavailable
 from engagement.rewards import EventConflict
 from engagement.rules import RulesFileInvalid
+from engagement.services.campaign_previews import NoConversationSide
 from engagement.services.campaigns import CampaignStateError, UnknownCampaign
 from engagement.services.contributions import (
     ModerationRefused,
@@ -57,6 +58,7 @@ STATUS: dict[type[Exception], int] = {
     CouponExpired: 410,
     BasketTooSmall: 422,
     NoRulesPublished: 503,
+    NoConversationSide: 503,
     ConversationsUnavailable: 502,
 }
 

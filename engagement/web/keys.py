@@ -10,6 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from engagement.ports import Clock, Conversations
 from engagement.services.audit import AuditLog
 from engagement.services.brand import BrandView
+from engagement.services.campaign_previews import CampaignPreviews
 from engagement.services.campaign_results import CampaignResults
 from engagement.services.campaigns import CampaignService
 from engagement.services.chat_history import ChatHistory
@@ -48,6 +49,7 @@ CHAT_HISTORY = web.AppKey("chat_history", ChatHistory)
 CONVERSATIONS: web.AppKey[Conversations] = web.AppKey("conversations", Conversations)  # type: ignore[type-abstract]
 CAMPAIGNS = web.AppKey("campaigns", CampaignService)
 CAMPAIGN_RESULTS = web.AppKey("campaign_results", CampaignResults)
+CAMPAIGN_PREVIEWS = web.AppKey("campaign_previews", CampaignPreviews)
 NUDGES = web.AppKey("nudges", NudgeService)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock", Clock)  # type: ignore[type-abstract]
 AUDIT = web.AppKey("audit", AuditLog)

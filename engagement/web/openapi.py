@@ -210,7 +210,8 @@ DOCUMENT: dict[str, Any] = {
         },
         "/api/v1/campaigns/{id}/preview": {
             "get": _op(
-                "the message in both languages for ?customer_id=…",
+                "the message in both languages as the dispatcher renders it, for "
+                "?customer_id=… or, without one, with sample values (sample: true)",
                 security=_ADMIN,
                 params=[_CUSTOMER_ID],
                 errors=("401", "403", "404", "422"),
@@ -226,8 +227,10 @@ DOCUMENT: dict[str, Any] = {
         },
         "/api/v1/campaigns/{id}/test-send": {
             "post": _op(
-                "send the message now to one customer ({customer_id}), guards aside; "
-                "not counted in the results",
+                "send the message now to one customer ({customer_id}), guards aside, on the "
+                "conversation they last wrote from or the web chat they have open; not "
+                "counted in the results; a coupon shows as the sample code TEST-NOT-VALID, "
+                "never minted",
                 security=_ADMIN,
                 params=[_CUSTOMER_ID],
                 body="TestSend",

@@ -232,10 +232,13 @@ async def test_the_campaign_form_sizes_and_previews_what_is_not_saved_yet(
     assert (await sized.json())["matching"] == 1
     shown = await client.post("/api/v1/campaigns/preview", json={"campaign": narrower},
                               headers=bearer("mk"))  # fmt: skip
-    preview = await shown.json()
-    assert preview["customer_id"] == "zoe"
-    assert preview["fr"].startswith("Bonjour Zoe, vous avez ")
-    assert preview["en"].startswith("Hello Zoe, you have ")
+    preview = await shown.json()  # no customer named: sample values, not Zoé's
+    assert preview == {"customer_id": None, "sample": True,
+                       "fr": "Bonjour Camille, vous avez 1250 points !",
+                       "en": "Hello Camille, you have 1250 points!"}  # fmt: skip
+    shown = await client.post("/api/v1/campaigns/preview", headers=bearer("mk"),
+                              json={"campaign": narrower, "customer_id": "zoe"})  # fmt: skip
+    assert (await shown.json())["fr"].startswith("Bonjour Zoe, vous avez ")
     broken = {**CAMPAIGN, "messages": {**CAMPAIGN["messages"], "fr": "{{ nickname }}"}}
     refused = await client.post("/api/v1/campaigns/audience", json=broken, headers=bearer("mk"))
     assert refused.status == 422

@@ -99,7 +99,7 @@ async def test_preview_and_sends_write_the_coupon_and_points_per_language(
     assert preview.status == 200, await preview.text()
     # 40 for the purchase, 20 for the first one, 10 for opting in
     assert await preview.json() == {
-        "customer_id": "lea", "fr": f"Déjà 70 points et 5{NBSP}€ offerts !",
+        "customer_id": "lea", "sample": False, "fr": f"Déjà 70 points et 5{NBSP}€ offerts !",
         "en": "70 points and €5 off!",
     }  # fmt: skip
     await client.post(f"/api/v1/campaigns/{campaign}/schedule", headers=client.headers)
