@@ -27,10 +27,11 @@ from engagement.rules.model import (
     RulesFileInvalid,
 )
 from engagement.rules.parser import EVENT_TYPES, parse_rules
+from engagement.rules.stamp import stamp_version
 
 __all__ = [
     "ALREADY_EARNED", "AWARDED", "CAPPED", "EVENT_TYPES", "NOT_ELIGIBLE", "NO_CONSENT",
     "OVER_BUDGET", "Badge", "Budget", "CouponTemplate", "CustomerFacts", "Decision",
     "EventFacts", "Limit", "PointsExpiry", "Problem", "Rule", "RuleSet", "RulesFileInvalid",
-    "StreamEvaluator", "Usage", "evaluate", "evaluate_stream", "parse_rules",
+    "StreamEvaluator", "Usage", "evaluate", "evaluate_stream", "parse_rules", "stamp_version",
 ]  # fmt: skip

@@ -162,8 +162,9 @@ class _Builder:
 
     def build(self, doc: Located) -> RuleSet | None:
         self.unknown_keys(doc, {"version", "badges", "coupons", "rules", "points_expiry", "ladder"})
-        if doc.get("version") != 1:
-            self.problem(doc.line_of("version"), "'version: 1' is required")
+        version = doc.get("version", 1)  # the number it was published as (publishing sets it)
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            self.problem(doc.line_of("version"), "'version' must be a whole number from 1")
         badges = self.named_section(doc, "badges", self.badge)
         coupons = self.named_section(doc, "coupons", self.coupon)
         expiry = self.expiry(doc)

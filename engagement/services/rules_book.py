@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from engagement.ports import Clock
-from engagement.rules import RuleSet, parse_rules
+from engagement.rules import RuleSet, parse_rules, stamp_version
 from engagement.storage.database import Database
 from engagement.storage.tables import rules_versions
 
@@ -40,31 +40,33 @@ class RulesBook:
         self._cached: RulesInForce | None = None
 
     async def publish(self, text: str, published_by: str) -> int:
-        """The version of ``text`` (new, or the existing one when unchanged).
+        """The version of ``text`` (new, or the existing one when unchanged but for its
+        ``version:`` line), kept with its ``version:`` line set to that number.
 
         Raises ``RulesFileInvalid`` (and writes nothing) when the file is invalid.
         """
         parse_rules(text)
-        checksum = hashlib.sha256(text.encode()).hexdigest()
+        v = rules_versions.c
         async with self._db.begin() as conn:
-            latest = (
-                await conn.execute(
-                    sa.select(rules_versions.c.version, rules_versions.c.checksum)
-                    .order_by(rules_versions.c.version.desc())
-                    .limit(1)
-                )
-            ).first()
-            if latest is not None and latest.checksum == checksum:
+            newest = sa.select(v.version, v.content).order_by(v.version.desc()).limit(1)
+            latest = (await conn.execute(newest)).first()
+            if latest is not None and (
+                stamp_version(text, latest.version) == stamp_version(latest.content, latest.version)
+            ):
                 return int(latest.version)
-            result = await conn.execute(
-                rules_versions.insert().values(
-                    checksum=checksum,
-                    content=text,
-                    published_at=self._clock.now(),
-                    published_by=published_by,
-                )
+            # the number is the row's own key: known once inserted, then written into the text
+            inserted = await conn.execute(rules_versions.insert().values(
+                checksum="", content=text, published_at=self._clock.now(),
+                published_by=published_by,
+            ))  # fmt: skip
+            number = int(inserted.inserted_primary_key[0])
+            stamped = stamp_version(text, number)
+            await conn.execute(
+                rules_versions.update()
+                .where(v.version == number)
+                .values(content=stamped, checksum=hashlib.sha256(stamped.encode()).hexdigest())
             )
-            return int(result.inserted_primary_key[0])
+            return number
 
     async def in_force(self, conn: AsyncConnection) -> RulesInForce:
         latest = await conn.scalar(sa.select(sa.func.max(rules_versions.c.version)))

@@ -289,8 +289,10 @@ DOCUMENT: dict[str, Any] = {
         },
         "/api/v1/rules": {
             "post": _op(
-                "publish a rules file as the new version in force (an invalid file "
-                "changes nothing)",
+                "publish a rules file as the new version in force, kept as written with "
+                "its version: line set to the version's number (an invalid file changes "
+                "nothing; a file that differs from the rules in force only by that line is "
+                "no new version)",
                 security=_ADMIN,
                 body="RulesFile",
                 ok="201",

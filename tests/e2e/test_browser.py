@@ -373,9 +373,11 @@ def test_a_community_manager_sees_a_located_error_then_publishes_a_rule_change(
     page.locator("#rules-publish").click()
     page.locator("#confirm-yes").click()
     expect(page.locator("#rules-status")).to_contain_text("version 2", timeout=WAIT_MS)
+    kept = changed.replace("version: 1\n", "version: 2\n", 1)
+    expect(editor).to_have_value(kept, timeout=WAIT_MS)  # the file as kept, with its number
     shot(page, "rules-published")
     version = api(fusion, MANAGER, "GET", "/api/v1/rules/versions/2").json()
-    assert version["content"] == changed
+    assert version["content"] == kept
     assert version["published_by"] == "community_manager"
 
 

@@ -126,7 +126,7 @@ async def test_rollback_restores_an_old_version_as_a_new_one_and_the_audit_says_
     assert rolled.status == 201
     assert (await rolled.json())["version"] == 3
     version = await (await client.get("/api/v1/rules/versions/3", headers=bearer("cm"))).json()
-    assert version["content"] == original
+    assert version["content"] == original.replace("version: 1\n", "version: 3\n", 1)
     unknown = await client.post("/api/v1/rules/rollback", json={"version": 9}, headers=bearer("cm"))
     assert unknown.status == 404
     audit = await (await client.get("/api/v1/audit", headers=bearer("admin"))).json()
@@ -134,6 +134,30 @@ async def test_rollback_restores_an_old_version_as_a_new_one_and_the_audit_says_
         ("community_manager", "rules.rollback", "version 3"),
         ("community_manager", "rules.publish", "version 2"),
     ]
+
+
+async def test_a_published_file_is_kept_as_written_with_the_number_it_got_as_its_version(
+    client: TestClient,
+) -> None:
+    """Comments and layout stay; only the version line says which version the file is."""
+    written = DEFAULT_RULES.read_text().replace("points: 50", "points: 55", 1)
+    answer = await client.post("/api/v1/rules", data=written, headers=bearer("cm"))
+    assert (await answer.json())["version"] == 2
+    kept = await kept_content(client, 2)
+    assert kept == written.replace("version: 1\n", "version: 2\n", 1)
+    again = await client.post("/api/v1/rules", data=kept, headers=bearer("cm"))
+    assert (await again.json())["version"] == 2, "the editor's text, unchanged, is no new version"
+    without = written.replace("version: 1\n", "", 1).replace("points: 55", "points: 60", 1)
+    answer = await client.post("/api/v1/rules", data=without, headers=bearer("cm"))
+    assert (await answer.json())["version"] == 3
+    kept = await kept_content(client, 3)
+    assert "version: 3" in kept.splitlines()
+    assert kept.replace("version: 3\n", "", 1) == without
+
+
+async def kept_content(client: TestClient, version: int) -> str:
+    answer = await client.get(f"/api/v1/rules/versions/{version}", headers=bearer("cm"))
+    return str((await answer.json())["content"])
 
 
 async def test_a_broken_rules_file_is_refused_at_its_line_and_nothing_is_published(

@@ -39,6 +39,11 @@ def test_the_default_catalogue_is_valid_and_names_badges_in_both_languages() -> 
     assert rules.points_expiry is not None
 
 
+def test_the_version_line_is_the_number_a_file_was_published_as_or_none_yet() -> None:
+    assert parse_rules(VALID.replace("version: 1", "version: 7")).rules
+    assert parse_rules(VALID.replace("version: 1\n", "")).rules
+
+
 def test_a_bare_on_key_means_the_event_type_not_a_boolean() -> None:
     assert parse_rules(VALID).rules[0].on == "review"
 
@@ -97,6 +102,8 @@ def with_condition(condition: str) -> str:
         (VALID.replace("{points: 10, badge: first_review}", "{}"), 7, "gives"),
         (with_condition("customer.mood: {eq: 1}"), 7, "customer field"),
         (with_condition("event.total: {gte: many}"), 7, "number"),
+        (VALID.replace("version: 1", "version: first"), 1, "version"),
+        (VALID.replace("version: 1", "version: 0"), 1, "version"),
     ],
 )  # fmt: skip
 def test_a_broken_file_says_where_and_why(text: str, line: int, words: str) -> None:

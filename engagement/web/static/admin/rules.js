@@ -548,6 +548,7 @@ class RulesPage {
       this.setStatus(STRINGS.published(result.version), "ok");
       toast(STRINGS.publishedToast(result.version), "ok");
       await this.reloadHistory();
+      await this.showKept(result.version, text);
     } catch (err) {
       if (!this.ctx.alive()) return;
       if (this.showInvalid(err)) {
@@ -556,6 +557,26 @@ class RulesPage {
         this.setStatusNode(errorNotice(err));
       }
     }
+  }
+
+  /** The editor shows the file as it was kept (its version line says the number it got),
+   * unless it was edited meanwhile; the cursor and the scroll stay where they were. */
+  async showKept(version, published) {
+    let kept;
+    try {
+      kept = (await api("GET", `/api/v1/rules/versions/${encodeURIComponent(version)}`)).content;
+    } catch (_) {
+      return; // the editor keeps the text as sent; the status already names the version
+    }
+    if (!this.ctx.alive() || typeof kept !== "string" || this.text.value !== published) return;
+    const { selectionStart, selectionEnd, scrollTop } = this.text;
+    this.text.value = kept;
+    this.loadedText = kept;
+    this.lastValidated = kept;
+    this.text.setSelectionRange(selectionStart, selectionEnd);
+    this.text.scrollTop = scrollTop;
+    this.renderGutter(true);
+    this.updateCursor();
   }
 
   async reloadHistory() {
