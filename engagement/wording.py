@@ -32,10 +32,13 @@ from babel import Locale, dates, lists, numbers
 from engagement.language import Language
 
 DEFAULT_CURRENCY = "EUR"
+# The staff console's language (its pages are in English): the counts the API writes for it.
+CONSOLE_LANGUAGE = "en"
 
 Noun = Literal[
     "point", "day", "vote", "order", "event", "contribution", "badge", "coupon",
-    "referred_friend", "minute", "time",
+    "referred_friend", "minute", "time", "campaign", "nudge", "waiting_nudge", "unsent_nudge",
+    "matching_customer",
 ]  # fmt: skip
 
 # noun → language → (the "one" form, the "other" form)
@@ -53,6 +56,15 @@ NOUNS: dict[Noun, dict[Language, tuple[str, str]]] = {
                         "en": ("friend referred", "friends referred")},
     "minute": {"fr": ("minute", "minutes"), "en": ("minute", "minutes")},
     "time": {"fr": ("fois", "fois"), "en": ("time", "times")},  # "ouvert 3 fois", "3 times"
+    # the staff console's counts (campaign list, audience, results)
+    "campaign": {"fr": ("campagne", "campagnes"), "en": ("campaign", "campaigns")},
+    "nudge": {"fr": ("relance", "relances"), "en": ("nudge", "nudges")},
+    "waiting_nudge": {"fr": ("relance en attente", "relances en attente"),
+                      "en": ("nudge waiting", "nudges waiting")},
+    "unsent_nudge": {"fr": ("relance non envoyée", "relances non envoyées"),
+                     "en": ("nudge not sent", "nudges not sent")},
+    "matching_customer": {"fr": ("client correspond", "clients correspondent"),
+                          "en": ("customer matches", "customers match")},
 }  # fmt: skip
 
 _LOCALES: dict[Language, Locale] = {"fr": Locale.parse("fr"), "en": Locale.parse("en")}

@@ -22,6 +22,7 @@ from engagement.ports import Clock
 from engagement.services.campaigns import CampaignService
 from engagement.storage import tables as t
 from engagement.storage.database import Database
+from engagement.wording import CONSOLE_LANGUAGE, Noun, format_count
 
 
 class CampaignResults:
@@ -62,21 +63,24 @@ class CampaignResults:
             elif status == "pending":
                 waiting[reason] += n
         achieved = await self._outcome(campaign_id, timedelta(days=spec.window_days))
+        budget = {
+            "coupons": spent_of(spec.coupon_budget, campaign["issued"]["coupons"]),
+            "points": spent_of(spec.points_budget, campaign["issued"]["points"]),
+        }
         return {
             "by_status": dict(by_status), "skipped_by_reason": dict(skipped),
             "pending_by_reason": dict(waiting), "answered": int(answered or 0),
             # the nudges due now, at the rate the Rasa servers take them
             "expected_duration_s": round(int(due or 0) / self._sends_per_s, 1),
-            "budget": {
-                "coupons": spent_of(spec.coupon_budget, campaign["issued"]["coupons"]),
-                "points": spent_of(spec.points_budget, campaign["issued"]["points"]),
-            },
+            "budget": budget,
             "conversion": {
                 "window_days": spec.window_days,
                 "sent": _group(achieved.sent), "held_out": _group(achieved.held_out),
                 "uplift": _rounded(achieved.uplift),
                 "opt_out_rate": _rounded(achieved.opt_out_rate),
             },
+            "text": _counted(sum(skipped.values()), sum(waiting.values()), spec.window_days,
+                             budget),
         }  # fmt: skip
 
     async def review(self) -> str:
@@ -135,6 +139,25 @@ class CampaignResults:
                         activity.setdefault(customer, []).append(("stage_up", at))
         groups = [(c, "sent" if status == "sent" else "held_out", at) for c, status, at in nudged]
         return outcome(groups, activity, window)
+
+
+def _counted(
+    skipped: int, waiting: int, window_days: int, budget: dict[str, dict[str, int | None]]
+) -> dict[str, str | None]:
+    """The counts the console writes with their noun, in the form CLDR's plural rule gives
+    ("1 nudge waiting", "3 coupons")."""
+    language = CONSOLE_LANGUAGE
+    text: dict[str, str | None] = {
+        "skipped": format_count(skipped, "unsent_nudge", language),
+        "waiting": format_count(waiting, "waiting_nudge", language),
+        "window": format_count(window_days, "day", language),
+    }
+    nouns: tuple[tuple[str, Noun], ...] = (("coupons", "coupon"), ("points", "point"))
+    for kind, noun in nouns:
+        used, left = budget[kind]["used"], budget[kind]["left"]
+        text[f"{kind}_used"] = format_count(used or 0, noun, language)
+        text[f"{kind}_left"] = None if left is None else format_count(left, noun, language)
+    return text
 
 
 def _group(group: Any) -> dict[str, Any]:

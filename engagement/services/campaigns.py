@@ -32,6 +32,7 @@ from engagement.services.planner import CampaignPlanner
 from engagement.services.rules_book import RulesBook
 from engagement.storage import tables as t
 from engagement.storage.database import Database
+from engagement.wording import CONSOLE_LANGUAGE, format_count
 
 
 class UnknownCampaign(LookupError):
@@ -94,10 +95,12 @@ class CampaignService:
             raise UnknownCampaign(campaign_id)
         return row
 
-    async def listing(self) -> list[dict[str, Any]]:
+    async def listing(self) -> dict[str, Any]:
         async with self._db.connect() as conn:
             rows = await conn.execute(sa.select(t.campaigns).order_by(t.campaigns.c.created_at))
-            return [_as_json(row) for row in rows]
+            campaigns = [_as_json(row) for row in rows]
+        count = format_count(len(campaigns), "campaign", CONSOLE_LANGUAGE)
+        return {"campaigns": campaigns, "text": {"count": count}}
 
     async def change(self, campaign_id: str, action: str) -> dict[str, Any]:
         """schedule, pause, resume or archive: one conditional UPDATE from the status read,
@@ -126,12 +129,12 @@ class CampaignService:
         """How many customers match, and what a run would do with them now (the planner's
         own decision, hold-out included)."""
         spec = await self.parse((await self.get(campaign_id))["spec"])
-        return await self._planner.predict(spec, spec.holdout_key(campaign_id))
+        return _sized(await self._planner.predict(spec, spec.holdout_key(campaign_id)))
 
     async def audience_of(self, spec: CampaignSpec) -> dict[str, Any]:
         """The same for a campaign being written (nothing saved): the console's live size.
         Its hold-out is the run's when it comes with the ``holdout_seed`` it is saved with."""
-        return await self._planner.predict(spec, spec.holdout_key("draft"))
+        return _sized(await self._planner.predict(spec, spec.holdout_key("draft")))
 
     async def parse(self, body: Any, *, renders: bool = False) -> CampaignSpec:
         """The campaign, checked; with ``renders``, its messages are also rendered against
@@ -151,6 +154,12 @@ class CampaignService:
         if spec.schedule.kind == ONCE:
             return spec.schedule.at  # in the past: at the next tick
         return next_run(spec.schedule, now - timedelta(microseconds=1), self._guards.brand_timezone)
+
+
+def _sized(prediction: dict[str, Any]) -> dict[str, Any]:
+    """The prediction, and its size as the console writes it ("1 customer matches")."""
+    matching = format_count(prediction["matching"], "matching_customer", CONSOLE_LANGUAGE)
+    return {**prediction, "text": {"matching": matching}}
 
 
 _CHANGED_MEANWHILE = "the campaign changed meanwhile: read it again, then retry"

@@ -29,7 +29,7 @@ async def create(request: web.Request) -> web.Response:
 
 @requires(Role.MARKETER)
 async def listing(request: web.Request) -> web.Response:
-    return web.json_response({"campaigns": await request.app[CAMPAIGNS].listing()})
+    return web.json_response(await request.app[CAMPAIGNS].listing())
 
 
 @requires(Role.MARKETER)

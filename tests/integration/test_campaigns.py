@@ -114,7 +114,8 @@ async def test_a_marketer_sizes_previews_schedules_and_the_nudges_go_out_once(
     campaign = await create(client)
     audience = await (await client.get(f"/api/v1/campaigns/{campaign['id']}/audience",
                                        headers=admin(client))).json()  # fmt: skip
-    assert audience == {"matching": 4, "would": {"send": 2, "no_consent": 1, "opted_out": 1}}
+    assert audience == {"matching": 4, "would": {"send": 2, "no_consent": 1, "opted_out": 1},
+                        "text": {"matching": "4 customers match"}}  # fmt: skip
     preview = await client.get(f"/api/v1/campaigns/{campaign['id']}/preview?customer_id=lea",
                                headers=admin(client))  # fmt: skip
     # 40 for the purchase, 20 for the first one, 10 for opting in
@@ -188,7 +189,7 @@ async def test_a_bad_campaign_is_refused_naming_the_field(client) -> None:
     })  # fmt: skip
     assert answer.status == 422 and (await answer.json())["field"] == "audience.all[0].value"
     listing = await client.get("/api/v1/campaigns", headers=admin(client))
-    assert (await listing.json())["campaigns"] == []
+    assert await listing.json() == {"campaigns": [], "text": {"count": "0 campaigns"}}
     community = {"Authorization": "Bearer nope-nope-nope-nope"}
     assert (await client.get("/api/v1/campaigns", headers=community)).status == 401
 
@@ -373,6 +374,12 @@ async def test_the_budget_pays_for_a_nudge_as_it_goes_not_while_it_waits(
     assert spent["budget"]["coupons"] == {"budget": 1, "used": 1, "left": 0}
     assert spent["budget"]["points"] == {"budget": None, "used": 0, "left": None}
     assert spent["pending_by_reason"] == {"budget_spent": 1}
+    # counted as CLDR's plural rule says: "1 nudge waiting", never "1 nudges waiting"
+    assert spent["text"] == {
+        "skipped": "2 nudges not sent", "waiting": "1 nudge waiting", "window": "7 days",
+        "coupons_used": "1 coupon", "coupons_left": "0 coupons", "points_used": "0 points",
+        "points_left": None,
+    }  # fmt: skip
 
 
 async def test_a_nudge_the_budget_paid_for_goes_out_after_the_campaign_reports_it_spent(

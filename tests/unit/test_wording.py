@@ -69,7 +69,14 @@ def test_numbers_and_percentages() -> None:
      (2, "referred_friend", "2 amis parrainés", "2 friends referred"),
      (1, "time", "1 fois", "1 time"),
      (2, "time", "2 fois", "2 times"),
-     (1_000_000, "point", f"1{NNBSP}000{NNBSP}000 points", "1,000,000 points")],
+     (1_000_000, "point", f"1{NNBSP}000{NNBSP}000 points", "1,000,000 points"),
+     # the console's counts: "1 nudge waiting", never "1 nudges waiting"
+     (1, "waiting_nudge", "1 relance en attente", "1 nudge waiting"),
+     (0, "waiting_nudge", "0 relance en attente", "0 nudges waiting"),
+     (46, "unsent_nudge", "46 relances non envoyées", "46 nudges not sent"),
+     (1, "matching_customer", "1 client correspond", "1 customer matches"),
+     (47, "matching_customer", "47 clients correspondent", "47 customers match"),
+     (1, "campaign", "1 campagne", "1 campaign")],
 )  # fmt: skip
 def test_counts_take_the_plural_form_of_cldr(count: int, noun, fr: str, en: str) -> None:  # type: ignore[no-untyped-def]
     assert (format_count(count, noun, "fr"), format_count(count, noun, "en")) == (fr, en)
