@@ -416,6 +416,61 @@ def test_a_marketer_sees_the_audience_size_and_schedules_a_campaign(
     shot(page, "campaign-results")
 
 
+def chat_of(browser: Browser, fusion: Fusion, customer: str) -> Page:
+    """The customer's chat, opened in a browser of their own."""
+    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    opened = context.new_page()
+    open_chat(opened, fusion, customer)
+    return opened
+
+
+def test_a_marketer_reads_the_budget_used_and_left_then_test_sends_from_the_campaign_page(
+    fusion: Fusion, page: Page, browser: Browser
+) -> None:
+    """Léa wrote once: the campaign's coupon reaches her, paid from its budget of 2. Tom
+    only opened the chat: the run cannot reach him, the console's test send can (a sample
+    code, no coupon minted)."""
+    cohort = f"budget-{uuid.uuid4().hex[:6]}-"
+    lea, tom = f"{cohort}lea", f"{cohort}tom"
+    for who in (lea, tom):
+        purchase(fusion, who, f"CMD-{uuid.uuid4().int % 100000:05d}", 30.0)
+    lea_chat, tom_chat = chat_of(browser, fusion, lea), chat_of(browser, fusion, tom)
+    say(lea_chat, "Bonjour")
+    answer_containing(lea_chat, "Bonjour")
+    gift = {"fr": "{{ first_name }}, votre bon de {{ coupon_value }} : {{ coupon_code }}",
+            "en": "{{ first_name }}, a {{ coupon_value }} coupon: {{ coupon_code }}"}  # fmt: skip
+    campaign = {**web_campaign(f"coupon {cohort}"), "class": "service", "messages": gift,
+                "audience": {"all": [{"field": "customer_id", "op": "starts_with",
+                                      "value": cohort}]},
+                "coupon": "welcome_back_5", "coupon_budget": 2}  # fmt: skip
+    created = api(fusion, MARKETER, "POST", "/api/v1/campaigns", json=campaign).json()
+    api(fusion, MARKETER, "POST", f"/api/v1/campaigns/{created['id']}/schedule")
+    expect(answer_containing(lea_chat, "votre bon de")).not_to_contain_text("TEST-NOT-VALID")
+
+    sign_in(page, fusion, MARKETER, f"campaigns/{created['id']}/results")
+    expect(page.locator("#budget-coupons-used")).to_have_text("1 coupon", timeout=WAIT_MS)
+    expect(page.locator("#budget-coupons-left")).to_have_text("1 coupon")
+    expect(page.locator("#results-skipped")).to_contain_text("1 nudge not sent")
+    shot(page, "campaign-budget")
+
+    page.goto(f"{fusion.engagement}/admin#/campaigns/{created['id']}")
+    message = page.locator("#campaign-message")
+    expect(message).to_contain_text("has run", timeout=WAIT_MS)
+    expect(message).not_to_contain_text("pause it to edit")
+    expect(page.locator("#campaign-pause")).to_be_hidden()
+    page.locator("#preview-customer").fill(tom)
+    expect(page.locator("#preview-fr")).to_have_text("Léa, votre bon de 5\u00a0€ : TEST-NOT-VALID")
+    page.locator("#campaign-test-send").click()
+    expect(page.locator("#test-send-note")).to_contain_text(f"Sent to {tom}", timeout=WAIT_MS)
+    shot(page, "campaign-test-send")
+    answer_containing(tom_chat, "votre bon de 5\u00a0€ : TEST-NOT-VALID")
+    shot(tom_chat, "chat-test-send", whole=False)
+    results = api(fusion, MARKETER, "GET", f"/api/v1/campaigns/{created['id']}/results").json()
+    assert results["budget"]["coupons"] == {"budget": 2, "used": 1, "left": 1}  # none minted
+    for chat in (lea_chat, tom_chat):
+        chat.context.close()
+
+
 def test_a_community_manager_sees_a_handoff_arrive_and_hands_it_back(
     fusion: Fusion, page: Page
 ) -> None:

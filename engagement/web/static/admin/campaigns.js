@@ -134,7 +134,7 @@ export async function renderList(ctx) {
       h(
         "section",
         { class: "card" },
-        h("header", { class: "card-head" }, h("h2", null, `${campaigns.length} campaign${campaigns.length === 1 ? "" : "s"}`), h("label", { class: "checkbox", for: "show-archived" }, showArchived, " show archived")),
+        h("header", { class: "card-head" }, h("h2", null, (data.text && data.text.count) || num(campaigns.length)), h("label", { class: "checkbox", for: "show-archived" }, showArchived, " show archived")),
         holder,
       ),
     ),
@@ -175,6 +175,11 @@ class CampaignForm {
     this.lastKey = { audience: null, preview: null };
     this.lastMessage = null;
     this.dirty = false;
+    // which customers the hold-out takes: the live audience of a campaign being written
+    // predicts the very hold-out it will have once saved (README: campaigns)
+    const spec = (campaign && campaign.spec) || {};
+    this.holdoutSeed = spec.holdout_seed || (campaign ? campaign.id : newSeed());
+    this.waiting = null; // a finished campaign's results, to know whether nudges still wait
   }
 
   get editable() {
@@ -242,6 +247,7 @@ class CampaignForm {
     this.previewFr = h("div", { id: "preview-fr", class: "bubble", lang: "fr", "aria-live": "polite" });
     this.previewEn = h("div", { id: "preview-en", class: "bubble", lang: "en", "aria-live": "polite" });
     this.previewNote = h("p", { class: "muted small", id: "preview-note" });
+    this.testNote = h("p", { class: "muted small", id: "test-send-note", role: "status", "aria-live": "polite" });
 
     this.message = h("div", { id: "campaign-message", class: "form-message", role: "status", "aria-live": "polite" });
     this.buttons = {
@@ -250,6 +256,7 @@ class CampaignForm {
       pause: h("button", { type: "button", id: "campaign-pause", class: "warning", onclick: () => this.action("pause") }, "Pause"),
       resume: h("button", { type: "button", id: "campaign-resume", class: "primary", onclick: () => this.resume() }, "Resume"),
       archive: h("button", { type: "button", id: "campaign-archive", class: "danger-ghost", onclick: () => this.archive() }, "Archive"),
+      test: h("button", { type: "button", id: "campaign-test-send", class: "ghost small", onclick: () => this.testSend() }, "Send a test"),
     };
 
     const form = this.buildForm();
@@ -279,6 +286,7 @@ class CampaignForm {
     this.showScheduleKind();
     this.wire();
     this.live.flush();
+    this.loadWaiting();
   }
 
   buildForm() {
@@ -385,7 +393,7 @@ class CampaignForm {
         "section",
         { class: "card live-card" },
         h("header", { class: "card-head" }, h("h2", null, "Preview")),
-        this.field("For customer", this.previewCustomer, { hint: "optional: a customer id; otherwise a sample customer", name: "preview_customer" }),
+        this.field("For customer", this.previewCustomer, { hint: "optional: a customer id; otherwise sample values", name: "preview_customer" }),
         h(
           "div",
           { class: "previews" },
@@ -393,6 +401,13 @@ class CampaignForm {
           h("figure", { class: "preview" }, h("figcaption", null, "EN"), this.previewEn),
         ),
         this.previewNote,
+        h(
+          "div",
+          { class: "test-send" },
+          this.buttons.test,
+          h("p", { class: "muted small" }, this.campaign ? "to this customer, now, in their language, guards aside; a coupon shows as a sample code, never minted" : "save the campaign to send a test"),
+          this.testNote,
+        ),
       ),
       h(
         "section",
@@ -479,6 +494,7 @@ class CampaignForm {
     set("coupon_budget", numberOf(c.coupon_budget, true));
     set("points", numberOf(c.points, true));
     set("points_budget", numberOf(c.points_budget, true));
+    spec.holdout_seed = this.holdoutSeed;
     return spec;
   }
 
@@ -621,7 +637,7 @@ class CampaignForm {
       this.clearError(this.previewCustomer);
       replace(this.previewFr, result.fr ?? "");
       replace(this.previewEn, result.en ?? "");
-      this.previewNote.textContent = result.customer_id ? `as customer ${result.customer_id} would read it` : "";
+      this.previewNote.textContent = result.customer_id ? `as customer ${result.customer_id} will read it` : "with sample values: name a customer to see theirs";
     } catch (err) {
       if (!this.ctx.alive() || seq !== this.liveSeq.preview) return;
       const field = err instanceof ApiError && err.status === 422 ? String(err.body.field || "") : null;
@@ -655,7 +671,7 @@ class CampaignForm {
 
   controlFor(field) {
     const c = this.controls;
-    if (field === "preview_customer") return this.previewCustomer;
+    if (field === "preview_customer" || field === "customer_id") return this.previewCustomer;
     if (field === "messages.fr" || field === "messages") return c.message_fr;
     if (field === "messages.en") return c.message_en;
     if (field.startsWith("schedule")) {
@@ -746,10 +762,60 @@ class CampaignForm {
     b.save.textContent = !this.campaign || status === "draft" ? "Save draft" : "Save";
     b.schedule.hidden = !(!this.campaign || status === "draft");
     b.resume.hidden = status !== "paused";
-    b.pause.hidden = !["scheduled", "running", "done"].includes(status);
+    // a finished campaign plans nothing more: pausing it only holds nudges still waiting
+    const waiting = this.waiting && Number(this.waiting.count) > 0;
+    b.pause.hidden = !(["scheduled", "running"].includes(status) || (status === "done" && waiting));
     b.archive.hidden = !this.campaign || status === "archived";
-    if (!editable && this.campaign) {
-      this.setMessage(status === "archived" ? "This campaign is archived." : `This campaign is ${status}: pause it to edit.`, "info");
+    b.test.disabled = !this.campaign;
+    if (!editable && this.campaign) this.setMessage(this.stateMessage(status, waiting), "info");
+  }
+
+  stateMessage(status, waiting) {
+    if (status === "archived") return "This campaign is archived.";
+    if (status === "done") return waiting ? `This campaign has run: ${this.waiting.text}, which Pause holds.` : "This campaign has run: nothing more will be sent. Its results are on the results page.";
+    return `This campaign is ${status}: pause it to edit.`;
+  }
+
+  /** A finished campaign: whether nudges still wait to go out (Pause holds them). */
+  async loadWaiting() {
+    if (!this.campaign || this.status !== "done") return;
+    try {
+      const results = await api("GET", `/api/v1/campaigns/${encodeURIComponent(this.campaign.id)}/results`);
+      if (!this.ctx.alive()) return;
+      const count = Object.values(results.pending_by_reason || {}).reduce((a, b) => a + (Number(b) || 0), 0);
+      this.waiting = { count, text: (results.text && results.text.waiting) || num(count) };
+      this.refreshState();
+    } catch (_) {
+      // the page stays usable without it: Pause stays hidden
+    }
+  }
+
+  async testSend() {
+    if (!this.campaign) return;
+    const customer = this.previewCustomer.value.trim();
+    this.clearError(this.previewCustomer);
+    if (!customer) {
+      this.showFieldError("preview_customer", "the customer to send the test to");
+      return;
+    }
+    this.busy(true);
+    this.testNote.textContent = "Sending…";
+    try {
+      if (this.dirty && this.editable) {
+        this.campaign = await this.persist();
+        this.dirty = false;
+      }
+      const sent = await api("POST", `/api/v1/campaigns/${encodeURIComponent(this.campaign.id)}/test-send`, { json: { customer_id: customer } });
+      if (!this.ctx.alive()) return;
+      const code = sent.coupon_code ? ` (sample code ${sent.coupon_code}: no coupon minted)` : "";
+      this.testNote.textContent = `Sent to ${sent.sent_to} on ${sent.channel}: “${sent.text}”${code}`;
+      toast("Test sent", "ok");
+    } catch (err) {
+      if (!this.ctx.alive()) return;
+      this.testNote.textContent = "";
+      this.handleError(err, "sent");
+    } finally {
+      if (this.ctx.alive()) this.busy(false);
     }
   }
 
@@ -1059,7 +1125,7 @@ function audienceView(result) {
   return h(
     "div",
     null,
-    h("p", { class: "audience-number" }, h("strong", { id: "audience-matching" }, String(result.matching ?? "—")), h("span", null, ` customer${Number(result.matching) === 1 ? "" : "s"} match`)),
+    audienceNumber(result),
     would.length ? bar : null,
     would.length
       ? h(
@@ -1073,6 +1139,14 @@ function audienceView(result) {
         )
       : null,
   );
+}
+
+/** "47 customers match": the number large, the words after it, as the server counts them. */
+function audienceNumber(result) {
+  const text = (result.text && result.text.matching) || String(result.matching ?? "—");
+  const space = text.indexOf(" ");
+  const count = space < 0 ? text : text.slice(0, space);
+  return h("p", { class: "audience-number" }, h("strong", { id: "audience-matching" }, count), h("span", null, space < 0 ? "" : text.slice(space)));
 }
 
 function wouldLabel(reason) {
@@ -1122,6 +1196,13 @@ function timezoneLabel() {
   return zone ? `${zone}, ${label}` : label;
 }
 
+/** A random hold-out seed for a campaign being written (README: campaigns, hold-out). */
+function newSeed() {
+  const bytes = new Uint8Array(8);
+  crypto.getRandomValues(bytes);
+  return `form-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
 function optionalNumber(value) {
   return value === null || value === undefined ? "" : String(value);
 }
@@ -1143,6 +1224,9 @@ export async function renderResults(ctx, id) {
   const skippedTotal = Object.values(skipped).reduce((a, b) => a + (Number(b) || 0), 0);
   const pendingTotal = Object.values(pending).reduce((a, b) => a + (Number(b) || 0), 0);
   const uplift = conv.uplift;
+  const text = results.text || {};
+  const budget = results.budget || {};
+  const within = `within ${text.window}`;
 
   const tiles = h(
     "div",
@@ -1155,7 +1239,7 @@ export async function renderResults(ctx, id) {
       "Uplift",
       uplift === null || uplift === undefined ? "—" : `${Number(uplift) > 0 ? "+" : ""}${(Number(uplift) * 100).toFixed(1)} pts`,
       "results-uplift",
-      `within ${num(conv.window_days)} days`,
+      within,
       uplift === null || uplift === undefined ? "" : Number(uplift) > 0 ? "good" : Number(uplift) < 0 ? "bad" : "",
     ),
     tile("Opt-out rate", percent(conv.opt_out_rate), "results-opt-out", "of the nudged", Number(conv.opt_out_rate) > 0.05 ? "bad" : ""),
@@ -1190,13 +1274,13 @@ export async function renderResults(ctx, id) {
         h(
           "section",
           { class: "card chart-card", id: "results-skipped" },
-          h("header", { class: "card-head" }, h("div", null, h("h2", null, "Skipped, by reason"), h("p", { class: "card-sub" }, `${num(skippedTotal)} nudges not sent, and why`))),
+          h("header", { class: "card-head" }, h("div", null, h("h2", null, "Skipped, by reason"), h("p", { class: "card-sub" }, `${text.skipped}, and why`))),
           h("div", { class: `chart-box${hasSkipped ? "" : " is-empty"}` }, hasSkipped ? skippedCanvas : h("p", { class: "empty" }, "Nothing skipped.")),
         ),
         h(
           "section",
           { class: "card chart-card" },
-          h("header", { class: "card-head" }, h("div", null, h("h2", null, "Nudged vs hold-out"), h("p", { class: "card-sub" }, `conversion within ${num(conv.window_days)} days: a purchase, a contribution or a stage up`))),
+          h("header", { class: "card-head" }, h("div", null, h("h2", null, "Nudged vs hold-out"), h("p", { class: "card-sub" }, `conversion ${within}: a purchase, a contribution or a stage up`))),
           h("div", { class: `chart-box${hasConversion ? "" : " is-empty"}` }, hasConversion ? conversionCanvas : h("p", { class: "empty" }, "No data yet")),
         ),
       ),
@@ -1215,22 +1299,26 @@ export async function renderResults(ctx, id) {
           h(
             "header",
             { class: "card-head" },
-            h("div", null, h("h2", null, "Waiting, by reason"), h("p", { class: "card-sub" }, pendingTotal ? `${num(pendingTotal)} nudges waiting · about ${duration(results.expected_duration_s)} to send what is due now` : "nothing waiting")),
+            h("div", null, h("h2", null, "Waiting, by reason"), h("p", { class: "card-sub" }, pendingTotal ? `${text.waiting} · about ${duration(results.expected_duration_s)} to send what is due now` : "nothing waiting")),
           ),
           countList(pending, "Nothing waiting.", false),
         ),
       ),
       h(
         "section",
-        { class: "card" },
-        h("header", { class: "card-head" }, h("h2", null, "Budgets")),
+        { class: "card", id: "results-budget" },
+        h("header", { class: "card-head" }, h("div", null, h("h2", null, "Budgets"), h("p", { class: "card-sub" }, "each nudge is paid for as it goes out: what was used, and what is left"))),
         h(
           "dl",
           { class: "stats" },
           statItem("coupon", spec.coupon || "none"),
-          statItem("coupon budget", spec.coupon_budget === null || spec.coupon_budget === undefined ? "no limit" : num(spec.coupon_budget)),
+          statItem("coupon budget", limitOf(budget.coupons)),
+          statItem("coupons used", text.coupons_used || num((budget.coupons || {}).used), "budget-coupons-used"),
+          statItem("coupons left", text.coupons_left || "no limit", "budget-coupons-left"),
           statItem("points each", num(spec.points || 0)),
-          statItem("points budget", spec.points_budget === null || spec.points_budget === undefined ? "no limit" : num(spec.points_budget)),
+          statItem("points budget", limitOf(budget.points)),
+          statItem("points used", text.points_used || num((budget.points || {}).used), "budget-points-used"),
+          statItem("points left", text.points_left || "no limit", "budget-points-left"),
           statItem("hold-out", `${num(spec.holdout_percent ?? 10)}%`),
           statItem("points value", euros((Number(spec.points) || 0) * 0.01)),
         ),
@@ -1286,8 +1374,12 @@ function tile(label, value, id, note, tone = "") {
   return h("div", { class: `kpi card ${tone}`, id }, h("span", { class: "kpi-label" }, label), h("span", { class: "kpi-value" }, value), note ? h("span", { class: "kpi-note" }, note) : null);
 }
 
-function statItem(label, value) {
-  return h("div", { class: "stat" }, h("dt", null, label), h("dd", null, value));
+function statItem(label, value, id) {
+  return h("div", { class: "stat" }, h("dt", null, label), h("dd", id ? { id } : null, value));
+}
+
+function limitOf(spent) {
+  return spent && spent.budget !== null && spent.budget !== undefined ? num(spent.budget) : "no limit";
 }
 
 function countList(counts, emptyText, statusPills) {
