@@ -381,6 +381,45 @@ def test_a_community_manager_sees_a_located_error_then_publishes_a_rule_change(
     assert version["published_by"] == "community_manager"
 
 
+def rules_in_force(fusion: Fusion) -> int:
+    versions = api(fusion, MANAGER, "GET", "/api/v1/rules/versions").json()["versions"]
+    return int(versions[0]["version"])
+
+
+def with_a_new_rule(rules: str) -> str:
+    """``rules`` with one more rule at the end of its list (the file's last section)."""
+    rule = f"  - id: browser_{uuid.uuid4().hex[:8]}\n    on: share\n    then: {{points: 1}}\n"
+    return rules.rstrip("\n") + "\n" + rule
+
+
+def open_rules(page: Page, fusion: Fusion) -> Any:
+    sign_in(page, fusion, MANAGER)
+    page.locator('nav a[href="#/rules"]').click()
+    editor = page.locator("#rules-text")
+    expect(editor).to_have_value(re.compile("rules:"), timeout=WAIT_MS)
+    return editor
+
+
+def test_results_made_under_the_rules_in_force_go_once_another_version_is_published(
+    fusion: Fusion, page: Page
+) -> None:
+    editor, in_force = open_rules(page, fusion), rules_in_force(fusion)
+    page.locator("#rules-backtest").click()
+    expect(page.locator("#backtest-result")).to_contain_text(f"in force (v{in_force})",
+                                                             timeout=WAIT_MS)  # fmt: skip
+    page.locator("#rules-dry-run").click()
+    expect(page.locator("#dry-run-result .report")).to_be_visible(timeout=WAIT_MS)
+    editor.fill(with_a_new_rule(editor.input_value()))
+    page.locator("#rules-publish").click()
+    page.locator("#confirm-yes").click()
+    expect(page.locator("#rules-status")).to_contain_text(f"version {in_force + 1} published",
+                                                          timeout=WAIT_MS)  # fmt: skip
+    for result in ("#backtest-result", "#dry-run-result"):
+        expect(page.locator(result)).to_contain_text(f"Version {in_force + 1} is now in force")
+        expect(page.locator(f"{result} .report")).to_have_count(0)
+    shot(page, "rules-results-cleared")
+
+
 def test_a_marketer_sees_the_audience_size_and_schedules_a_campaign(
     fusion: Fusion, page: Page
 ) -> None:

@@ -87,6 +87,8 @@ export const STRINGS = {
   confirmRollBackTitle: "Roll back the rules",
   confirmRollBackYes: (version) => `Roll back to v${version}`,
   rolledBack: (version, restored) => `version ${version} published (the rules of version ${restored})`,
+  dryRunStale: (version) => `Version ${version} is now in force: run the dry-run again for the editor's rules.`,
+  backtestStale: (version) => `Version ${version} is now in force: back-test again to compare with it.`,
   // reports
   events: "events",
   eventsReplayed: "events replayed",
@@ -149,6 +151,7 @@ class RulesPage {
     this.loadedText = "";
     this.stashed = null;
     this.lineCount = 0;
+    this.resultsEpoch = 0; // changes with the version in force: older answers are dropped
     this.build();
   }
 
@@ -492,13 +495,14 @@ class RulesPage {
       replace(this.dryRunResult, h("div", { class: "notice notice-error", role: "alert" }, exc.message));
       return;
     }
+    const epoch = this.resultsEpoch;
     replace(this.dryRunResult, spinner(STRINGS.running));
     try {
       const report = await api("POST", "/api/v1/rules/dry-run", { json: { rules: this.text.value, events } });
-      if (!this.ctx.alive()) return;
+      if (!this.ctx.alive() || epoch !== this.resultsEpoch) return;
       replace(this.dryRunResult, reportView(report));
     } catch (err) {
-      if (!this.ctx.alive()) return;
+      if (!this.ctx.alive() || epoch !== this.resultsEpoch) return;
       if (this.showInvalid(err)) {
         replace(this.dryRunResult, h("div", { class: "notice notice-error", role: "alert" }, STRINGS.fixFirst));
       } else {
@@ -514,13 +518,22 @@ class RulesPage {
       this.daysInput.focus();
       return;
     }
+    const epoch = this.resultsEpoch;
     replace(this.backtestResult, spinner(STRINGS.replaying));
     try {
       const result = await api("POST", "/api/v1/rules/backtest", { json: { rules: this.text.value, days } });
-      if (!this.ctx.alive()) return;
+      if (!this.ctx.alive() || epoch !== this.resultsEpoch) return;
+      if (result.version_in_force !== this.inForceVersion()) {
+        await this.reloadHistory(); // changed elsewhere: by a colleague, or the command line
+        if (!this.ctx.alive()) return;
+        if (result.version_in_force !== this.inForceVersion()) {
+          this.clearResults(); // made under a version already replaced
+          return;
+        }
+      }
       replace(this.backtestResult, backtestView(result, days));
     } catch (err) {
-      if (!this.ctx.alive()) return;
+      if (!this.ctx.alive() || epoch !== this.resultsEpoch) return;
       if (this.showInvalid(err)) {
         replace(this.backtestResult, h("div", { class: "notice notice-error", role: "alert" }, STRINGS.fixFirst));
       } else {
@@ -583,11 +596,34 @@ class RulesPage {
     try {
       const listing = await api("GET", "/api/v1/rules/versions");
       if (!this.ctx.alive()) return;
-      this.versions = Array.isArray(listing.versions) ? listing.versions : [];
-      this.renderHistory();
-      this.renderInForce();
+      this.setVersions(Array.isArray(listing.versions) ? listing.versions : []);
     } catch (err) {
       if (this.ctx.alive()) replace(this.history, errorNotice(err));
+    }
+  }
+
+  inForceVersion() {
+    return this.versions.length ? this.versions[0].version : null;
+  }
+
+  /** The versions as the server lists them. When another version is in force, the dry-run
+   * and back-test results go: nothing on the page speaks of rules no longer in force. */
+  setVersions(versions) {
+    const before = this.inForceVersion();
+    this.versions = versions;
+    this.renderHistory();
+    this.renderInForce();
+    if (this.inForceVersion() !== before) this.clearResults();
+  }
+
+  clearResults() {
+    this.resultsEpoch += 1;
+    const version = this.inForceVersion();
+    for (const [result, note] of [
+      [this.dryRunResult, STRINGS.dryRunStale],
+      [this.backtestResult, STRINGS.backtestStale],
+    ]) {
+      if (result.firstChild) replace(result, h("p", { class: "muted small stale-result" }, note(version)));
     }
   }
 
