@@ -45,6 +45,9 @@ class RulesBook:
 
         Raises ``RulesFileInvalid`` (and writes nothing) when the file is invalid.
         """
+        return await self._publish(text, published_by, restored=None)
+
+    async def _publish(self, text: str, published_by: str, restored: int | None) -> int:
         parse_rules(text)
         v = rules_versions.c
         async with self._db.begin() as conn:
@@ -57,7 +60,7 @@ class RulesBook:
             # the number is the row's own key: known once inserted, then written into the text
             inserted = await conn.execute(rules_versions.insert().values(
                 checksum="", content=text, published_at=self._clock.now(),
-                published_by=published_by,
+                published_by=published_by, restored_version=restored,
             ))  # fmt: skip
             number = int(inserted.inserted_primary_key[0])
             stamped = stamp_version(text, number)
@@ -80,17 +83,19 @@ class RulesBook:
         return self._cached
 
     async def versions(self) -> list[dict[str, object]]:
-        """Every published version, newest first (without the content)."""
+        """Every published version, newest first (without the content); ``restored``, the
+        version a rollback published again (None for a publish)."""
         v = rules_versions.c
         async with self._db.connect() as conn:
             rows = await conn.execute(
-                sa.select(v.version, v.checksum, v.published_at, v.published_by).order_by(
-                    v.version.desc()
-                )
+                sa.select(
+                    v.version, v.checksum, v.published_at, v.published_by, v.restored_version
+                ).order_by(v.version.desc())
             )
             return [
                 {"version": r.version, "checksum": r.checksum,
-                 "published_at": r.published_at.isoformat(), "published_by": r.published_by}
+                 "published_at": r.published_at.isoformat(), "published_by": r.published_by,
+                 "restored": r.restored_version}
                 for r in rows
             ]  # fmt: skip
 
@@ -104,13 +109,14 @@ class RulesBook:
         return {
             "version": row.version, "checksum": row.checksum, "content": row.content,
             "published_at": row.published_at.isoformat(), "published_by": row.published_by,
+            "restored": row.restored_version,
         }  # fmt: skip
 
     async def roll_back(self, number: int, by: str) -> int:
         """Makes an earlier version's content the rules in force again, as a new version
-        (history only grows: what was in force when stays answerable)."""
+        that names it (history only grows: what was in force when stays answerable)."""
         content = (await self.version(number))["content"]
-        return await self.publish(str(content), by)
+        return await self._publish(str(content), by, restored=number)
 
     async def has_rules(self) -> bool:
         async with self._db.connect() as conn:

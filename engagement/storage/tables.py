@@ -232,6 +232,8 @@ rules_versions = sa.Table(
     sa.Column("content", sa.Text, nullable=False),
     sa.Column("published_at", UtcDateTime(), nullable=False),
     sa.Column("published_by", sa.String(64), nullable=False),
+    # a rollback: the version whose content this one published again (None: a publish)
+    sa.Column("restored_version", sa.Integer, sa.ForeignKey("rules_versions.version")),
 )
 
 # What customers give back (README: rules): reviews, ideas, shares, survey answers, with their

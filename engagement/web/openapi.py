@@ -300,7 +300,9 @@ DOCUMENT: dict[str, Any] = {
             )
         },
         "/api/v1/rules/versions": {
-            "get": _op("published versions, newest first", security=_ADMIN, errors=("401", "403"))
+            "get": _op("published versions, newest first; restored: the version a rollback "
+                       "published again (null for a publish)", security=_ADMIN,
+                       errors=("401", "403"))
         },
         "/api/v1/rules/versions/{version}": {
             "get": _op("one published version with its content", security=_ADMIN,
@@ -308,8 +310,8 @@ DOCUMENT: dict[str, Any] = {
         },
         "/api/v1/rules/rollback": {
             "post": _op("publish an earlier version's content again, as a new version "
-                        '({"version": n})', security=_ADMIN, body="Rollback", ok="201",
-                        errors=("401", "403", "404", "422"))
+                        'naming it as restored ({"version": n})', security=_ADMIN,
+                        body="Rollback", ok="201", errors=("401", "403", "404", "422"))
         },
         "/api/v1/rules/dry-run": {
             "post": _op('what a rules file would award over sample events ({"rules": text, '

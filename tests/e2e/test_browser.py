@@ -420,6 +420,31 @@ def test_results_made_under_the_rules_in_force_go_once_another_version_is_publis
     shot(page, "rules-results-cleared")
 
 
+def test_a_rollback_is_marked_in_the_history_and_the_back_test_against_it_goes(
+    fusion: Fusion, page: Page
+) -> None:
+    earlier = rules_in_force(fusion)
+    content = api(fusion, MANAGER, "GET", f"/api/v1/rules/versions/{earlier}").json()["content"]
+    changed = api(fusion, MANAGER, "POST", "/api/v1/rules", data=with_a_new_rule(content).encode())
+    published = changed.json()["version"]
+    editor = open_rules(page, fusion)
+    page.locator("#rules-backtest").click()
+    expect(page.locator("#backtest-result")).to_contain_text(f"in force (v{published})",
+                                                             timeout=WAIT_MS)  # fmt: skip
+    page.locator(f'#rules-history button.rollback[data-version="{earlier}"]').click()
+    page.locator("#confirm-yes").click()
+    rolled = published + 1
+    mark = page.locator(f'#rules-history li[data-version="{rolled}"] .version-rollback')
+    expect(mark).to_have_text(f"rollback to v{earlier}", timeout=WAIT_MS)
+    expect(page.locator(f'#rules-history li[data-version="{published}"] .version-rollback')
+           ).to_have_count(0)  # fmt: skip
+    expect(page.locator("#rules-in-force")).to_contain_text(f"a rollback to version {earlier}")
+    expect(page.locator("#backtest-result")).to_contain_text(f"Version {rolled} is now in force")
+    expect(page.locator("#backtest-result")).not_to_contain_text(f"v{published}")
+    expect(editor).to_have_value(re.compile(rf"^version: {rolled}$", re.M), timeout=WAIT_MS)
+    shot(page, "rules-rolled-back")
+
+
 def test_a_marketer_sees_the_audience_size_and_schedules_a_campaign(
     fusion: Fusion, page: Page
 ) -> None:

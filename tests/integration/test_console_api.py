@@ -136,6 +136,21 @@ async def test_rollback_restores_an_old_version_as_a_new_one_and_the_audit_says_
     ]
 
 
+async def test_the_history_marks_a_rollback_with_the_version_it_published_again(
+    client: TestClient,
+) -> None:
+    changed = DEFAULT_RULES.read_text().replace("points: 50", "points: 55", 1)
+    await client.post("/api/v1/rules", data=changed, headers=bearer("cm"))
+    rolled = await client.post("/api/v1/rules/rollback", json={"version": 1}, headers=bearer("lea"))
+    assert (await rolled.json())["version"] == 3
+    listed = await (await client.get("/api/v1/rules/versions", headers=bearer("cm"))).json()
+    assert [(v["version"], v["restored"], v["published_by"]) for v in listed["versions"]] == [
+        (3, 1, "lea"), (2, None, "community_manager"), (1, None, "tests")
+    ]  # fmt: skip
+    one = await (await client.get("/api/v1/rules/versions/3", headers=bearer("cm"))).json()
+    assert one["restored"] == 1
+
+
 async def test_a_published_file_is_kept_as_written_with_the_number_it_got_as_its_version(
     client: TestClient,
 ) -> None:

@@ -72,6 +72,10 @@ export const STRINGS = {
   notPublished: (n) => `Not published: ${problemCount(n)} to fix first.`,
   noVersionPublished: "No version published yet.",
   inForce: (version, who) => `Version ${version} in force · published by ${who} · `,
+  inForceRollback: (version, restored, who) => `Version ${version} in force · a rollback to version ${restored} by ${who} · `,
+  short: (version) => `v${version}`,
+  rollbackTo: (restored) => `rollback to v${restored}`,
+  rollbackTitle: (restored) => `The rules of version ${restored}, published again`,
   noVersion: "No version yet.",
   inForcePill: "in force",
   checksum: (checksum) => `checksum ${checksum}`,
@@ -633,7 +637,9 @@ class RulesPage {
       this.inForce.textContent = STRINGS.noVersionPublished;
       return;
     }
-    replace(this.inForce, STRINGS.inForce(latest.version, humanize(latest.published_by || "?")), timeEl(latest.published_at));
+    const who = humanize(latest.published_by || "?");
+    const said = latest.restored ? STRINGS.inForceRollback(latest.version, latest.restored, who) : STRINGS.inForce(latest.version, who);
+    replace(this.inForce, said, timeEl(latest.published_at));
   }
 
   renderHistory() {
@@ -649,8 +655,9 @@ class RulesPage {
         h(
           "div",
           { class: "version-main" },
-          h("span", { class: "version-number" }, `v${v.version}`),
+          h("span", { class: "version-number" }, STRINGS.short(v.version)),
           v.version === latest ? h("span", { class: "pill pill-running" }, STRINGS.inForcePill) : null,
+          v.restored ? h("span", { class: "pill pill-muted version-rollback", title: STRINGS.rollbackTitle(v.restored) }, STRINGS.rollbackTo(v.restored)) : null,
           h("span", { class: "version-meta" }, humanize(v.published_by || "?"), " · ", timeEl(v.published_at)),
           v.checksum ? h("code", { class: "checksum", title: STRINGS.checksum(v.checksum) }, String(v.checksum).slice(0, 8)) : null,
         ),
