@@ -25,8 +25,9 @@ async def list_customers(request: web.Request) -> web.Response:
     """?query= (part of an id, name or e-mail, any case), ?sort=last_activity|stage|points,
     ?order=desc|asc, ?page= (from 1)."""
     query = request.query.get("query", "").strip()
-    if len(query) > MAX_QUERY_LENGTH:
-        raise InvalidField("query", f"must be at most {MAX_QUERY_LENGTH} characters")
+    if len(query) > MAX_QUERY_LENGTH or not query.isprintable():  # no NUL, no lone surrogate
+        raise InvalidField("query", f"must be printable text of at most {MAX_QUERY_LENGTH} "
+                           "characters")  # fmt: skip
     sort = request.query.get("sort", SORTS[0])
     if sort not in SORTS:
         raise InvalidField("sort", f"must be one of {', '.join(SORTS)}")

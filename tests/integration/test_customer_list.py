@@ -112,6 +112,7 @@ async def test_the_list_comes_a_page_at_a_time(client) -> None:
 
 async def test_a_bad_sort_order_or_page_is_refused_naming_it(client) -> None:
     for query, field in (({"sort": "name"}, "sort"), ({"order": "up"}, "order"),
-                         ({"page": "0"}, "page"), ({"query": "x" * 201}, "query")):  # fmt: skip
+                         ({"page": "0"}, "page"), ({"query": "x" * 201}, "query"),
+                         ({"query": "a\x00b"}, "query")):  # fmt: skip
         answer = await client.get("/api/v1/customers", params=query, headers=admin(client))
         assert answer.status == 422 and (await answer.json())["field"] == field
