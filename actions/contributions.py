@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.orders import match_order, order_named_first, requested, say_not_theirs
+from actions.orders import corrected, match_order, order_named, requested, say_not_theirs
 from actions.talk import account_of, announce, channel_of, customer_of, language_of, message_key
 from engagement.contributions import (
     MAX_BODY,
@@ -77,7 +77,7 @@ class ValidateReviewForm(Validator):
     async def extract_review_subject(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return await order_named_first(self._orders, tracker, "review_subject")
+        return await order_named(self._orders, tracker, "review_subject")
 
     def extract_review_rating(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -102,6 +102,8 @@ class ValidateReviewForm(Validator):
     def validate_review_rating(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if corrected(tracker, "review_subject"):
+            return {"review_rating": None}  # "non, pas celle-là : la 48216" is no rating
         rating = parse_rating(str(value))
         if rating is None:
             return self.refuse("review_rating", dispatcher, tracker)
