@@ -16,6 +16,7 @@ from engagement.contributions import (
     MAX_BODY,
     MAX_TITLE,
     Submission,
+    idea_in_sentence,
     parse_rating,
     parse_rating_in_sentence,
 )
@@ -34,6 +35,7 @@ from engagement.wording import format_count
 FAILURES = "form_failures"
 REVIEW_SLOTS = ("review_subject", "review_rating", "review_text")
 IDEA_SLOTS = ("idea_title", "idea_text")
+YES_OR_NO = ("affirm", "deny")
 
 
 def contribution_id(tracker: Tracker, kind: str) -> str:
@@ -87,6 +89,17 @@ class ValidateReviewForm(Validator):
         rating = parse_rating_in_sentence(str(tracker.latest_message.get("text") or ""))
         return {"review_rating": str(rating)} if rating else {}
 
+    def extract_review_text(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """At "what did you think of it?", a sentence the NLU reads as a yes or a no ("lovely
+        vase, exactly like the pictures") is still the review (the slot's mapping skips it)."""
+        text = str(tracker.latest_message.get("text") or "").strip()
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if requested(tracker) == "review_text" and intent in YES_OR_NO and len(text.split()) >= 4:
+            return {"review_text": text}
+        return {}
+
     async def validate_review_subject(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -118,6 +131,15 @@ class ValidateReviewForm(Validator):
 class ValidateIdeaForm(Validator):
     def name(self) -> str:
         return "validate_idea_form"
+
+    def extract_idea_title(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The idea given in the message that opens the form ("j'ai une idée : …")."""
+        if tracker.get_slot("idea_title") or requested(tracker):
+            return {}
+        idea = idea_in_sentence(str(tracker.latest_message.get("text") or ""))
+        return {"idea_title": idea} if idea else {}
 
     def validate_idea_title(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -166,3 +166,26 @@ async def test_an_item_named_in_a_later_answer_does_not_change_the_order(call, s
                                     review_rating="5")
     assert "review_subject" not in slots(answer)
     assert slots(answer)["review_text"] == text
+
+
+async def test_a_review_read_as_a_yes_is_still_the_review_at_its_question(call, services) -> None:
+    """Was: "lovely vase, exactly like the pictures" (read as affirm) answered "let's carry
+    on" and asked for the review again."""
+    await bought(services, "CMD-71216", "Vase", 12)
+    text = "lovely vase, exactly like the pictures"
+    answer = await call("validate_review_form", intent="affirm", text=text,
+                        active_loop="review_form", domain=DOMAIN,
+                        slots={"requested_slot": "review_text", "review_subject": "CMD-71216",
+                               "review_rating": "5"})  # fmt: skip
+    assert slots(answer)["review_text"] == text
+    short = await call("validate_review_form", intent="affirm", text="yes exactly",
+                       active_loop="review_form", domain=DOMAIN,
+                       slots={"requested_slot": "review_text", "review_subject": "CMD-71216",
+                              "review_rating": "5"})  # fmt: skip
+    assert "review_text" not in slots(short), "a plain yes is no review"
+
+
+async def test_an_idea_given_when_offering_it_is_its_title(call) -> None:
+    answer = await call("validate_idea_form", intent="submit_idea", active_loop="idea_form",
+                        text="j'ai une idée : des carnets en papier recyclé", domain=DOMAIN)
+    assert slots(answer)["idea_title"] == "des carnets en papier recyclé"
