@@ -10,12 +10,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.orders import match_order, order_named_first, requested, say_not_theirs
+from actions.orders import corrected, match_order, order_named, requested, say_not_theirs
 from actions.talk import account_of, announce, channel_of, customer_of, language_of, message_key
 from engagement.contributions import (
     MAX_BODY,
     MAX_TITLE,
     Submission,
+    idea_in_sentence,
     parse_rating,
     parse_rating_in_sentence,
 )
@@ -34,6 +35,7 @@ from engagement.wording import format_count
 FAILURES = "form_failures"
 REVIEW_SLOTS = ("review_subject", "review_rating", "review_text")
 IDEA_SLOTS = ("idea_title", "idea_text")
+YES_OR_NO = ("affirm", "deny")
 
 
 def contribution_id(tracker: Tracker, kind: str) -> str:
@@ -77,7 +79,7 @@ class ValidateReviewForm(Validator):
     async def extract_review_subject(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return await order_named_first(self._orders, tracker, "review_subject")
+        return await order_named(self._orders, tracker, "review_subject")
 
     def extract_review_rating(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -86,6 +88,17 @@ class ValidateReviewForm(Validator):
             return {}  # at its question, the slot's own mapping takes the answer
         rating = parse_rating_in_sentence(str(tracker.latest_message.get("text") or ""))
         return {"review_rating": str(rating)} if rating else {}
+
+    def extract_review_text(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """At "what did you think of it?", a sentence the NLU reads as a yes or a no ("lovely
+        vase, exactly like the pictures") is still the review (the slot's mapping skips it)."""
+        text = str(tracker.latest_message.get("text") or "").strip()
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if requested(tracker) == "review_text" and intent in YES_OR_NO and len(text.split()) >= 4:
+            return {"review_text": text}
+        return {}
 
     async def validate_review_subject(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -102,6 +115,8 @@ class ValidateReviewForm(Validator):
     def validate_review_rating(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if corrected(tracker, "review_subject"):
+            return {"review_rating": None}  # "non, pas celle-là : la 48216" is no rating
         rating = parse_rating(str(value))
         if rating is None:
             return self.refuse("review_rating", dispatcher, tracker)
@@ -116,6 +131,15 @@ class ValidateReviewForm(Validator):
 class ValidateIdeaForm(Validator):
     def name(self) -> str:
         return "validate_idea_form"
+
+    def extract_idea_title(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The idea given in the message that opens the form ("j'ai une idée : …")."""
+        if tracker.get_slot("idea_title") or requested(tracker):
+            return {}
+        idea = idea_in_sentence(str(tracker.latest_message.get("text") or ""))
+        return {"idea_title": idea} if idea else {}
 
     def validate_idea_title(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

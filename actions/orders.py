@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.talk import customer_of, language_of
-from engagement.orders import OrderMatch, resolve_order
+from engagement.orders import OrderMatch, order_by_number, resolve_order
 from engagement.services.orders import OrderBook
 from engagement.wording import format_date, format_list
 
@@ -30,14 +30,31 @@ def requested(tracker: Tracker) -> str | None:
     return tracker.get_slot("requested_slot")
 
 
-async def order_named_first(orders: OrderBook, tracker: Tracker, slot: str) -> dict[str, Any]:
-    """``slot`` filled with the order the message that opened a form names, if it names one
-    of the customer's (and the slot is still empty)."""
+async def order_named(orders: OrderBook, tracker: Tracker, slot: str) -> dict[str, Any]:
+    """``slot`` filled with the order the customer's message names: the message that opens a
+    form, by the order's number or an item in it; a later message, at another question, that
+    writes the number of another of their orders corrects it ("non, pas celle-là : la 48216").
+    At the slot's own question, the slot's mapping takes the answer."""
     customer = customer_of(tracker)
-    if tracker.get_slot(slot) or customer is None or requested(tracker):
+    asked, current = requested(tracker), tracker.get_slot(slot)
+    if customer is None or asked == slot or (asked is None and current):
         return {}
-    match = await match_order(orders, tracker, customer)
-    return {slot: match.order.id} if match.order else {}
+    if asked is None:
+        match = await match_order(orders, tracker, customer)
+        return {slot: match.order.id} if match.order else {}
+    if not current:
+        return {}
+    entity = next(tracker.get_latest_entity_values("order_id"), None)
+    said = str(tracker.latest_message.get("text") or "")
+    found = order_by_number(said, entity, await orders.known_orders(customer))
+    return {slot: found.id} if found is not None and found.id != current else {}
+
+
+def corrected(tracker: Tracker, order_slot: str) -> bool:
+    """Whether the latest message corrected the form's order (see ``order_named``): it is
+    then no answer to the question the form had asked."""
+    asked = requested(tracker)
+    return asked not in (None, order_slot) and order_slot in tracker.slots_to_validate()
 
 
 def say_not_theirs(dispatcher: CollectingDispatcher, match: OrderMatch, language: str) -> bool:

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.contributions import Validator
-from actions.orders import match_order, order_named_first, requested, say_not_theirs
+from actions.orders import corrected, match_order, order_named, requested, say_not_theirs
 from actions.talk import account_of, announce, channel_of, customer_of, event_id, language_of
 from engagement.contributions import MAX_BODY, problem_kind
 from engagement.ports import Clock
@@ -37,7 +37,7 @@ class ValidateProblemForm(Validator):
     async def extract_problem_order(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return await order_named_first(self._orders, tracker, "problem_order")
+        return await order_named(self._orders, tracker, "problem_order")
 
     def extract_problem_kind(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -78,6 +78,8 @@ class ValidateProblemForm(Validator):
     def validate_problem_kind(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if corrected(tracker, "problem_order"):
+            return {"problem_kind": None}  # "pas celle-là : la 48216" says not what happened
         return self.accept("problem_kind", problem_kind(str(value or "")))
 
     def validate_problem_details(

@@ -109,6 +109,35 @@ def validating_once(remote_action: type) -> Callable[..., bool]:
     return validate
 
 
+def parsing_in_a_thread(parse_message: Callable[..., Any]) -> Callable[..., Any]:
+    """``MessageProcessor.parse_message`` with the model's NLU run in a worker thread.
+
+    Rasa runs the NLU graph (tokeniser, featurisers, DIET) on its event loop: while one long
+    message is read, every other conversation of the server waits (P8). Here the graph runs
+    in the loop's default executor, so a short message is read beside a long one, on the
+    other core. The graph's components only read their trained state when they process a
+    message. With an HTTP interpreter (no NLU in this process) nothing changes."""
+    import asyncio
+
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    async def parse(
+        self: Any, message: Any, tracker: Any = None, only_output_properties: bool = True
+    ) -> Any:
+        if self.http_interpreter:
+            return await parse_message(self, message, tracker, only_output_properties)
+        if tracker is None:
+            tracker = DialogueStateTracker.from_events(message.sender_id, [])
+        parsed = await asyncio.get_running_loop().run_in_executor(
+            None, self._parse_message_with_graph, message, tracker, only_output_properties
+        )
+        self._update_full_retrieval_intent(parsed)
+        self._check_for_unseen_features(parsed)
+        return parsed
+
+    return parse
+
+
 def strict_jwt(initialize: Any) -> Callable[..., Any]:
     """sanic-jwt's ``Initialize``, as Rasa's ``create_app`` calls it, with our check."""
     authentication = strict_authentication()
@@ -123,6 +152,7 @@ def main(argv: list[str]) -> None:
     import rasa.server
     from rasa.__main__ import main as rasa_main
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.processor import MessageProcessor
 
     secret = os.environ.get("FUSION_RASA_TOKEN", "").strip()
     if not secret:
@@ -130,6 +160,7 @@ def main(argv: list[str]) -> None:
     rasa.server.create_app = hardened(rasa.server.create_app)
     rasa.server.Initialize = strict_jwt(rasa.server.Initialize)
     RemoteAction._validate_action_result = validating_once(RemoteAction)  # type: ignore[method-assign]
+    MessageProcessor.parse_message = parsing_in_a_thread(MessageProcessor.parse_message)  # type: ignore[method-assign]
     sys.argv = ["rasa", *argv, "--jwt-secret", secret, "--jwt-method", ALGORITHM]
     rasa_main()
 

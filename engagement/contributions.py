@@ -135,6 +135,21 @@ def parse_rating(text: str | None) -> int | None:
     return value if value is not None and 1 <= value <= 5 else None
 
 
+# "j'ai une idée : des carnets en papier recyclé", "here's my idea - refillable candles"
+_IDEA_GIVEN = re.compile(
+    r"\b(?:id[ée]e|idea|suggestion|proposition|proposal|pitch)\s*[:\-\u2013\u2014]\s*(?P<idea>.+)",
+    re.IGNORECASE,
+)
+
+
+def idea_in_sentence(text: str | None) -> str | None:
+    """The idea itself when the message that offers one already gives it after a colon or a
+    dash ("j'ai une idée : des carnets en papier recyclé"), else None."""
+    found = _IDEA_GIVEN.search(text or "")
+    idea = found.group("idea").strip(" .!…") if found else ""
+    return idea if 3 <= len(idea) <= MAX_TITLE and len(idea.split()) >= 2 else None
+
+
 PROBLEM_KINDS = ("broken", "missing_item", "wrong_item", "late", "other")
 _PROBLEM_WORDS = (
     ("broken", ("cass", "abîm", "abim", "broke", "damag", "défect", "defect", "troué", "hole")),

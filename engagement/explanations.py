@@ -12,7 +12,7 @@ from datetime import datetime
 
 # What a customer can ask "why no points?" about, in the order their words are read: "mon
 # vote pour une idée" is about a vote, "mon avis sur la commande CMD-1" about a review.
-SUBJECTS = ("vote", "review", "idea", "referral", "share", "purchase")
+SUBJECTS = ("vote", "review", "idea", "referral", "share", "club", "news", "purchase")
 
 # Word stems (accents removed, lower case) that name each subject, in French and English.
 _STEMS: dict[str, tuple[str, ...]] = {
@@ -21,11 +21,17 @@ _STEMS: dict[str, tuple[str, ...]] = {
     "idea": ("idee", "idea", "suggestion"),
     "referral": ("parrain", "filleul", "refer", "friend", "amie", "copine", "copain"),
     "share": ("partag", "share", "sharing"),
+    "club": ("club",),
+    "news": ("nouvelle", "news", "abonn", "subscri", "inscri"),
     "purchase": (
         "achat", "achet", "command", "comand", "order", "purchas", "bought", "buy", "cmd",
     ),
 }  # fmt: skip
 _EXACT: dict[str, tuple[str, ...]] = {"referral": ("ami", "amis")}
+# The events that are an activity by themselves (the others are read from contributions and
+# referrals) → the subject they are about: "news" is subscribing to the brand's news.
+EVENT_SUBJECTS = {"purchase": "purchase", "vote": "vote", "share": "share",
+                  "opt_in": "news", "club_join": "club"}  # fmt: skip
 _ORDER_ID = re.compile(r"(?:#|\bcmd[- ]?)\d{3,}|\b[a-z]{1,5}-\d{3,}\b", re.IGNORECASE)
 
 # What the answer can be about a rule that did not pay (the decision log's outcomes).

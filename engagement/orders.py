@@ -50,15 +50,26 @@ def resolve_order(
     text: str | None, entity: str | None, orders: Sequence[KnownOrder], offer: int = 3
 ) -> OrderMatch:
     newest = tuple(sorted(orders, key=lambda o: o.placed_at, reverse=True))
-    for written in (entity, text):
-        found = _by_number(written or "", newest)
-        if found is not None:
-            return OrderMatch(found)
+    found = order_by_number(text, entity, newest)
+    if found is not None:
+        return OrderMatch(found)
     by_item = _by_item(text or "", newest)
     if by_item is not None:
         return OrderMatch(by_item)
     claimed = _claimed_number(entity, text or "")
     return OrderMatch(None, claimed, newest[:offer])
+
+
+def order_by_number(
+    text: str | None, entity: str | None, orders: Sequence[KnownOrder]
+) -> KnownOrder | None:
+    """The one of ``orders`` whose number the ``order_id`` entity or the text writes (not by
+    an item's name: "la nappe était belle" names no order once a form is under way)."""
+    for written in (entity, text):
+        found = _by_number(written or "", orders)
+        if found is not None:
+            return found
+    return None
 
 
 def order_key(written: str) -> str:

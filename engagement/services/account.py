@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from engagement.contributions import MODERATED, status_event_id, submission_event_id
 from engagement.explanations import (
+    EVENT_SUBJECTS,
     Activity,
     Asked,
     Entry,
@@ -68,11 +69,13 @@ class OrderView:
 
 @dataclass(frozen=True)
 class WhyNoPoints:
-    """The explanation, and the rule it names (if any) as customers are told it."""
+    """The explanation, and the rule it names (if any) as customers are told it; ``once``:
+    that rule pays only once ever (so "possible again later" would be untrue)."""
 
     explanation: Explanation
     rule_fr: str | None = None
     rule_en: str | None = None
+    once: bool = False
 
 
 class AccountService:
@@ -200,7 +203,8 @@ class AccountService:
         explanation = explain(asked, activities, decisions, ledger, paying)
         rule = next((r for r in rules.rules if r.id == explanation.rule_id), None)
         if rule is not None:
-            return WhyNoPoints(explanation, rule.describe("fr"), rule.describe("en"))
+            once = rule.limit is not None and rule.limit.per == "ever"
+            return WhyNoPoints(explanation, rule.describe("fr"), rule.describe("en"), once)
         return WhyNoPoints(explanation, explanation.rule_id, explanation.rule_id)
 
     async def summary(self, customer_id: str) -> dict[str, int]:
@@ -244,7 +248,8 @@ class AccountService:
 
 async def _activities(conn: AsyncConnection, customer_id: str) -> list[Activity]:
     """What the customer did that may earn points: reviews and ideas (with their status),
-    purchases, votes and shares (their events), referrals (converted or refused)."""
+    purchases, votes, shares, subscribing to news and joining the club (their events),
+    referrals (converted or refused)."""
     c, e, r = t.contributions.c, t.events.c, t.referrals.c
     found = [
         Activity(row.kind, _aware(row.created_at), _events_of(row.id), row.status, row.order_id)
@@ -255,10 +260,12 @@ async def _activities(conn: AsyncConnection, customer_id: str) -> list[Activity]
         )
     ]
     found += [
-        Activity(row.type, _aware(row.occurred_at), (row.id,), order_id=row.order_id)
+        Activity(
+            EVENT_SUBJECTS[row.type], _aware(row.occurred_at), (row.id,), order_id=row.order_id
+        )
         for row in await conn.execute(
             sa.select(e.id, e.type, e.occurred_at, e.order_id).where(
-                e.customer_id == customer_id, e.type.in_(("purchase", "vote", "share"))
+                e.customer_id == customer_id, e.type.in_(tuple(EVENT_SUBJECTS))
             )
         )
     ]

@@ -256,3 +256,24 @@ async def test_a_customer_who_never_bought_is_told_to_buy_first(call) -> None:
     assert step == (
         "Prochaine étape : votre premier achat, qui vous rapporte aussi vos premiers points."
     )
+
+
+async def test_no_points_for_subscribing_again_says_it_is_given_once(call, services) -> None:
+    """Was: "Votre commande CMD-1 vous a bien rapporté des points" (the order, not the news)."""
+    await buy(services, 1)
+    assert said(await ask_why(call, "pourquoi pas de points pour les nouvelles ?")) == [
+        "utter_why_news_none_found"
+    ]
+    await call("action_opt_in", intent="opt_in", text="j'accepte vos nouvelles", message_id="m1")
+    await call("action_opt_out", intent="opt_out", text="stop", message_id="m2")
+    await call("action_opt_in", intent="opt_in", text="finalement oui", message_id="m3")
+    answer = await ask_why(call, "pourquoi j'ai pas eu de points ?")
+    assert read(answer, "fr") == [
+        "« le merci pour l'abonnement aux nouvelles » ne se gagne qu'une fois, et vous l'avez "
+        "déjà reçu : vous avez atteint le maximum."
+    ]
+    english = await ask_why(call, "why no points for subscribing to the news?", "en")
+    assert read(english, "en") == [
+        '"the thank-you for subscribing to news" is given only once, and you already '
+        "received it: you reached the maximum."
+    ]

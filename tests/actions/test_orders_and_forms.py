@@ -124,3 +124,68 @@ async def test_order_book_lists_items_newest_first(services) -> None:
 
 def test_the_action_call_builder_sets_text() -> None:
     assert action_call("x", text="bonjour")["tracker"]["latest_message"]["text"] == "bonjour"
+
+
+async def answer_in_review(call, text: str, asked: str, entities=(), **filled) -> dict:  # type: ignore[no-untyped-def]
+    """The review form's validation of ``text`` given at the question for ``asked`` (the
+    slot the domain's mapping filled with it), ``filled`` being what was answered before."""
+    return await call(  # type: ignore[no-any-return]
+        "validate_review_form", intent="inform", text=text, active_loop="review_form",
+        domain=DOMAIN, slots={"requested_slot": asked, **filled}, entities=list(entities),
+        slot_events={asked: text},
+    )  # fmt: skip
+
+
+async def test_another_order_number_at_a_later_question_corrects_the_form_s_order(
+    call, services
+) -> None:
+    """Was: "no not that one, it's CMD-51217" at the rating question left the review on the
+    first order (and was taken as a rating)."""
+    await bought(services, "CMD-71216", "Vase", 12)
+    await bought(services, "CMD-71217", "Tablecloth", 5)
+    text = "no not that one, it's CMD-71217"
+    review = await answer_in_review(call, text, "review_rating", review_subject="CMD-71216",
+                                    entities=[{"entity": "order_id", "value": "CMD-71217"}])
+    assert slots(review)["review_subject"] == "CMD-71217"
+    assert slots(review)["review_rating"] is None, "asked again, not refused"
+    assert said(review) == [] and slots(review).get("form_failures", 0) == 0
+    text = "non pas celle-là, la 71216"
+    problem = await call("validate_problem_form", intent="inform", text=text,
+                         active_loop="problem_form", domain=DOMAIN,
+                         slots={"requested_slot": "problem_kind", "problem_order": "CMD-71217"},
+                         slot_events={"problem_kind": text})  # fmt: skip
+    assert slots(problem)["problem_order"] == "CMD-71216"
+    assert slots(problem)["problem_kind"] is None
+
+
+async def test_an_item_named_in_a_later_answer_does_not_change_the_order(call, services) -> None:
+    await bought(services, "CMD-71216", "Vase", 12)
+    await bought(services, "CMD-71217", "Tablecloth", 5)
+    text = "it goes well with my vase"
+    answer = await answer_in_review(call, text, "review_text", review_subject="CMD-71217",
+                                    review_rating="5")
+    assert "review_subject" not in slots(answer)
+    assert slots(answer)["review_text"] == text
+
+
+async def test_a_review_read_as_a_yes_is_still_the_review_at_its_question(call, services) -> None:
+    """Was: "lovely vase, exactly like the pictures" (read as affirm) answered "let's carry
+    on" and asked for the review again."""
+    await bought(services, "CMD-71216", "Vase", 12)
+    text = "lovely vase, exactly like the pictures"
+    answer = await call("validate_review_form", intent="affirm", text=text,
+                        active_loop="review_form", domain=DOMAIN,
+                        slots={"requested_slot": "review_text", "review_subject": "CMD-71216",
+                               "review_rating": "5"})  # fmt: skip
+    assert slots(answer)["review_text"] == text
+    short = await call("validate_review_form", intent="affirm", text="yes exactly",
+                       active_loop="review_form", domain=DOMAIN,
+                       slots={"requested_slot": "review_text", "review_subject": "CMD-71216",
+                              "review_rating": "5"})  # fmt: skip
+    assert "review_text" not in slots(short), "a plain yes is no review"
+
+
+async def test_an_idea_given_when_offering_it_is_its_title(call) -> None:
+    answer = await call("validate_idea_form", intent="submit_idea", active_loop="idea_form",
+                        text="j'ai une idée : des carnets en papier recyclé", domain=DOMAIN)
+    assert slots(answer)["idea_title"] == "des carnets en papier recyclé"

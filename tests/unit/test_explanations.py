@@ -39,6 +39,9 @@ def at(days: int) -> datetime:
         ("mon achat ne m'a pas rapporté de points, c'est normal ?", "purchase"),
         ("toujours rien sur mes points depuis ma comande", "purchase"),
         ("got zero points for my order, is that a mistake?", "purchase"),
+        ("pourquoi j'ai pas eu de points pour mon abonnement aux nouvelles ?", "news"),
+        ("why didn't I get points for subscribing to the news?", "news"),
+        ("rien reçu en rejoignant le club", "club"),
         ("pourquoi mes points ont pas été ajoutés ?", None),
         ("why wasn't the badge given to me?", None),
         ("c'est votre faute, votre site", None),  # "votre" is no vote
