@@ -50,9 +50,15 @@ class AttentionService:
                 & (d.c.answered_at.is_(None))
                 & d.c.sent_at.between(at - ANSWER_WINDOW, at)
             )
-            ids = list(await conn.scalars(sa.select(d.c.id).where(answered)))
-            if ids:
-                await conn.execute(sa.update(d).where(d.c.id.in_(ids)).values(answered_at=at))
+            ids = []  # each taken with its own conditional update: of two messages at once,
+            for found in list(await conn.scalars(sa.select(d.c.id).where(answered))):  # one
+                taken = await conn.execute(  # counts the answer (and its reward event)
+                    sa.update(d)
+                    .where((d.c.id == found) & d.c.answered_at.is_(None))
+                    .values(answered_at=at)
+                )
+                if taken.rowcount == 1:
+                    ids.append(found)
         for delivery_id in ids:
             await self._rewards.record_event(IncomingEvent(
                 id=f"nudge-answer-{delivery_id}", type="nudge_answer", customer_id=customer_id,

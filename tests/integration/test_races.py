@@ -6,7 +6,7 @@ Each attempt is stopped after its read and before its write until the other got 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -17,6 +17,7 @@ from engagement.contributions import Submission
 from engagement.coupons import CouponAlreadyRedeemed
 from engagement.identity import LinkOutcome
 from engagement.referrals import REFERRAL
+from engagement.services.attention import AttentionService
 from engagement.services.contributions import VoteRefused
 from engagement.services.coupons import CouponService
 from engagement.services.customers import CustomerService
@@ -318,3 +319,35 @@ async def test_a_customer_asking_twice_at_once_for_a_referral_code_gets_one(
     assert len({c.code for c in codes}) == 1, codes
     kept = await rows(client.app[DATABASE], sa.select(t.personal_codes.c.code))
     assert [k.code for k in kept] == [codes[0].code]
+
+
+async def test_a_nudge_answered_by_two_messages_at_once_counts_one_answer(
+    database: Database, race: Race
+) -> None:
+    """Was: both messages read the nudge unanswered and both recorded its answer."""
+    clock = FixedClock(AT)
+    rules = RulesBook(database, clock)
+    await rules.publish(rewards_fixtures.RULES, "tests")
+    async with database.begin() as conn:
+        await conn.execute(sa.insert(t.campaigns).values(
+            id="c-1", name="c", spec={}, status="running", created_by="tests", created_at=AT,
+            updated_at=AT,
+        ))  # fmt: skip
+        await conn.execute(sa.insert(t.campaign_runs).values(
+            id="r-1", campaign_id="c-1", planned_for=AT, created_at=AT,
+        ))  # fmt: skip
+        await conn.execute(sa.insert(t.deliveries).values(
+            run_id="r-1", campaign_id="c-1", customer_id="lea", sender_id="lea", language="fr",
+            marketing=True, status="sent", reason="", sent_at=AT, created_at=AT,
+        ))  # fmt: skip
+    rewards = RewardsService(database, clock, rules)
+    answering = race({"deliveries"})
+    at = AT + timedelta(minutes=5)
+    later = at + timedelta(hours=1)  # another hour: the hour counts do not lock each other
+    counted = await answering.together(  # two services: neither remembers the other's message
+        AttentionService(database, clock, rewards).wrote("lea", "lea", at),
+        AttentionService(database, clock, rewards).wrote("lea", "lea", later),
+    )
+    assert sorted(counted) == [0, 1], counted
+    e = t.events.c
+    assert len(await rows(database, sa.select(e.id).where(e.type == "nudge_answer"))) == 1
