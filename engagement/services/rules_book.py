@@ -118,6 +118,17 @@ class RulesBook:
         content = (await self.version(number))["content"]
         return await self._publish(str(content), by, restored=number)
 
+    async def badge_names(self) -> dict[str, dict[str, str]]:
+        """Each badge of the rules in force by its name in French and in English (the
+        console shows a badge by its name in the staff member's language); none before a
+        first publish."""
+        async with self._db.connect() as conn:
+            try:
+                rules = (await self.in_force(conn)).rules
+            except NoRulesPublished:
+                return {}
+        return {badge.id: {"fr": badge.fr, "en": badge.en} for badge in rules.badges.values()}
+
     async def has_rules(self) -> bool:
         async with self._db.connect() as conn:
             return (await conn.scalar(sa.select(sa.func.count()).select_from(rules_versions))) > 0

@@ -14,6 +14,7 @@ from engagement.web.keys import (
     CUSTOMER_SEARCH,
     CUSTOMER_VIEW,
     DASHBOARD,
+    SETTINGS,
 )
 
 READERS = (Role.COMMUNITY_MANAGER, Role.MARKETER)
@@ -83,11 +84,13 @@ async def get_brand(request: web.Request) -> web.Response:
 async def me(request: web.Request) -> web.Response:
     """The role of the token, the console pages it opens (the console's sign-in) and the
     parts of a page it may read, named after the route that fills them: the page leaves out
-    a part the role cannot read instead of showing the API's 403 in it."""
+    a part the role cannot read instead of showing the API's 403 in it. ``language``: the
+    brand's default (FUSION_DEFAULT_LANGUAGE), the console's until staff choose theirs."""
     role = authenticate(request)
     sections = [name for name, route in SECTIONS.items() if role in route.fusion_roles]  # type: ignore[attr-defined]
     return web.json_response({"role": role.value, "name": caller(request),
-                              "pages": list(PAGES[role]), "sections": sections})  # fmt: skip
+                              "pages": list(PAGES[role]), "sections": sections,
+                              "language": request.app[SETTINGS].default_language})  # fmt: skip
 
 
 SECTIONS = {"decisions": get_decisions}

@@ -190,6 +190,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/api/v1/rules/validate", community.validate_rules)
     router.add_post("/api/v1/rules", community.publish_rules)
     router.add_get("/api/v1/rules/versions", community.rules_versions)
+    router.add_get("/api/v1/rules/badges", community.badge_names)
     router.add_get("/api/v1/contributions", community.moderation_queue)
     router.add_post("/api/v1/contributions/{id}/moderation", community.moderate)
     router.add_get("/api/v1/ideas", community.best_ideas)

@@ -150,6 +150,11 @@ async def rules_versions(request: web.Request) -> web.Response:
     return web.json_response({"versions": await request.app[RULES_BOOK].versions()})
 
 
+@requires(Role.COMMUNITY_MANAGER, Role.MARKETER)
+async def badge_names(request: web.Request) -> web.Response:
+    return web.json_response({"badges": await request.app[RULES_BOOK].badge_names()})
+
+
 @requires(Role.COMMUNITY_MANAGER)
 async def moderation_queue(request: web.Request) -> web.Response:
     status = request.query.get("status", "pending")

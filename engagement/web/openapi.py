@@ -304,6 +304,11 @@ DOCUMENT: dict[str, Any] = {
                        "published again (null for a publish)", security=_ADMIN,
                        errors=("401", "403"))
         },
+        "/api/v1/rules/badges": {
+            "get": _op("each badge of the rules in force by its name in French and in English "
+                       "({badges: {id: {fr, en}}}, empty before a first publish)",
+                       security=_ADMIN, errors=("401", "403"))
+        },
         "/api/v1/rules/versions/{version}": {
             "get": _op("one published version with its content", security=_ADMIN,
                        params=[_VERSION], errors=("401", "403", "404", "422"))
@@ -324,8 +329,9 @@ DOCUMENT: dict[str, Any] = {
                         security=_ADMIN, body="Backtest", errors=("400", "401", "403", "422"))
         },
         "/api/v1/me": {
-            "get": _op("the role of the bearer token, the console pages it may open and the "
-                       "parts of a page it may read (sections)", security=_ADMIN,
+            "get": _op("the role of the bearer token, the console pages it may open, the "
+                       "parts of a page it may read (sections) and the brand's default "
+                       "language (language: fr or en, FUSION_DEFAULT_LANGUAGE)", security=_ADMIN,
                        errors=("401",))
         },
         "/api/v1/chat/history": {

@@ -19,6 +19,7 @@ from engagement.web.keys import SETTINGS
 
 STATIC = Path(__file__).resolve().parent / "static"
 RASA_PLACEHOLDER = "__FUSION_RASA_URL__"
+LANGUAGE_PLACEHOLDER = "__FUSION_DEFAULT_LANGUAGE__"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -37,8 +38,11 @@ async def chat(request: web.Request) -> web.Response:
     return _page(html, policy)  # the shop may embed it in a frame
 
 
-async def console(_: web.Request) -> web.Response:
-    html = (STATIC / "admin" / "index.html").read_text()
+async def console(request: web.Request) -> web.Response:
+    """The console, told the brand's default language before its scripts run (a staff
+    member's own choice, kept in their browser, comes first)."""
+    language = request.app[SETTINGS].default_language
+    html = (STATIC / "admin" / "index.html").read_text().replace(LANGUAGE_PLACEHOLDER, language)
     return _page(html, f"{_BASE_POLICY}; connect-src 'self'; frame-ancestors 'none'")
 
 

@@ -45,6 +45,7 @@ ROLES = {
     "FUSION_MARKETER_TOKEN": "mk-token-for-browser-tests-0123",
 }
 MANAGER, MARKETER = ROLES["FUSION_COMMUNITY_MANAGER_TOKEN"], ROLES["FUSION_MARKETER_TOKEN"]
+LANGUAGE_KEY = "fusion.language"  # core.js: the staff member's language, in localStorage
 WAIT_MS = 60_000  # the first answers of a fresh Rasa server can be slow on a busy machine
 
 
@@ -150,9 +151,13 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
+    """A page whose staff member chose English for the console (the brand's default is
+    French): the console tests read its English words."""
     context = browser.new_context(
         viewport={"width": 1280, "height": 800}, locale="fr-FR", timezone_id="Europe/Paris"
     )
+    # every frame runs it, some (an embedded chat from another origin) without storage
+    context.add_init_script(f"try {{ localStorage.setItem('{LANGUAGE_KEY}', 'en') }} catch {{}}")
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
@@ -608,6 +613,71 @@ def test_staff_search_the_customer_list_and_open_a_customer(fusion: Fusion, page
     expect(page.locator("#customer-title")).to_have_text(name, timeout=WAIT_MS)
     assert page.url.endswith(f"#/customers/{customer}")
     expect(page.locator("#decision-log")).to_be_visible()
+
+
+def test_staff_read_the_console_in_the_brand_s_french_and_their_choice_is_remembered(
+    fusion: Fusion, browser: Browser
+) -> None:
+    """Nothing chosen yet: French, the brand's default (FUSION_DEFAULT_LANGUAGE), even in a
+    browser set to English; English once chosen, still after a reload; French again."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="en-GB", timezone_id="Europe/Paris"
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    customer, _ = known_customer(fusion, "Chloé Lenoir")
+    sign_in(page, fusion, MANAGER, f"customers/{customer}")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.locator('nav a[href="#/customers"]')).to_have_text("Clients")
+    expect(page.locator('nav a[href="#/dashboard"]')).to_have_text("Tableau de bord")
+    expect(page.locator("#signout")).to_have_text("Se déconnecter")
+    expect(page.locator(".badge-chip")).to_contain_text("Premier achat", timeout=WAIT_MS)
+    worth = page.locator("#customer-points .kpi-note")
+    expect(worth).to_have_text(re.compile(r"^soit \d+,\d{2}\s€$"))  # CLDR's French euros
+    expect(page.locator("#customer-ledger time").first).to_have_text(
+        re.compile(r"^\d{1,2} [a-zéû]+\.? \d{4}( à|,)? \d{2}:\d{2}$"))  # fmt: skip
+    page.locator(".crumbs a").click()
+    expect(page.locator(".page-customers h1")).to_have_text("Clients", timeout=WAIT_MS)
+    shot(page, "console-in-french")
+
+    page.locator('.whoami button[data-language="en"]').click()
+    expect(page.locator('nav a[href="#/customers"]')).to_have_text("Customers", timeout=WAIT_MS)
+    page.reload()
+    expect(page.locator('nav a[href="#/customers"]')).to_have_text("Customers", timeout=WAIT_MS)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.goto(f"{fusion.engagement}/admin#/customers/{customer}")
+    expect(page.locator(".badge-chip")).to_contain_text("First purchase", timeout=WAIT_MS)
+    expect(worth).to_have_text(re.compile(r"^worth €\d+\.\d{2}$"))
+
+    page.locator('.whoami button[data-language="fr"]').click()
+    handoffs = page.locator('nav a[href="#/handoffs"]')
+    expect(handoffs).to_contain_text("Relais humains", timeout=WAIT_MS)
+    handoffs.click()
+    expect(page.locator("#main h1")).to_contain_text("Relais humains", timeout=WAIT_MS)
+    page.locator('nav a[href="#/dashboard"]').click()
+    expect(page.locator("#main h1")).to_have_text("Tableau de bord", timeout=WAIT_MS)
+    expect(page.locator("#kpi-total .kpi-note")).to_have_text("clients connus")
+    context.close()
+    assert errors == [], f"script errors on the page: {errors}"
+
+
+def test_a_staff_member_who_chose_english_reads_the_console_in_english(
+    fusion: Fusion, page: Page
+) -> None:
+    customer, _ = known_customer(fusion, "Oliver Twist")
+    sign_in(page, fusion, MANAGER, f"customers/{customer}")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator('nav a[href="#/customers"]')).to_have_text("Customers")
+    expect(page.locator('nav a[href="#/handoffs"]')).to_contain_text("Handoffs")
+    expect(page.locator(".badge-chip")).to_contain_text("First purchase", timeout=WAIT_MS)
+    expect(page.locator("#customer-stage .kpi-label")).to_have_text("Stage")
+    worth = re.compile(r"^worth €\d+\.\d{2}$")
+    expect(page.locator("#customer-points .kpi-note")).to_have_text(worth)
+    chosen = page.locator('.whoami button[data-language="en"]')
+    expect(chosen).to_have_attribute("aria-pressed", "true")
+    page.locator('nav a[href="#/dashboard"]').click()
+    expect(page.locator("#main h1")).to_have_text("Dashboard", timeout=WAIT_MS)
 
 
 def test_a_marketer_sees_a_customer_without_the_decision_log(fusion: Fusion, page: Page) -> None:

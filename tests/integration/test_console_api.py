@@ -4,6 +4,7 @@ dashboard's weekly figures, the campaign form's live audience and preview, the p
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -96,6 +97,26 @@ async def test_sign_in_tells_which_parts_of_a_page_the_role_may_read(client: Tes
     assert sections == {"admin": ["decisions"], "cm": ["decisions"], "mk": []}
     refused = await client.get("/api/v1/customers/c-1/decisions", headers=bearer("mk"))
     assert refused.status == 403, "the server refuses what the page leaves out"
+
+
+async def test_sign_in_tells_the_brand_default_language(
+    client: TestClient, settings: Settings, migrated_url: str, database: Database, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """The console speaks the brand's language until the staff member picks theirs."""
+    assert (await (await client.get("/api/v1/me", headers=bearer("mk"))).json())["language"] == "fr"
+    english = create_app(replace(settings, default_language="en"), database=database, clock=clock)
+    async with TestClient(TestServer(english)) as other:
+        answer = await other.get("/api/v1/me", headers=bearer("cm"))
+        assert (await answer.json())["language"] == "en"
+
+
+async def test_badges_are_named_in_both_languages_for_the_console(client: TestClient) -> None:
+    answer = await client.get("/api/v1/rules/badges", headers=bearer("mk"))
+    badges = (await answer.json())["badges"]
+    assert badges["first_review"] == {"fr": "Premier avis", "en": "First review"}
+    assert badges["streak_3_months"]["fr"] == "Trois mois d'affilée"
+    refused = await client.get("/api/v1/rules/badges")
+    assert refused.status == 401
 
 
 async def test_roles_are_enforced_on_the_console_api(client: TestClient) -> None:
@@ -310,6 +331,7 @@ async def test_the_pages_are_served_with_the_rasa_url_and_a_strict_policy(
     console = await client.get("/admin")
     assert console.status == 200
     assert "frame-ancestors 'none'" in console.headers["Content-Security-Policy"]
+    assert 'data-default-language="fr"' in await console.text(), "the brand's language"
     for asset in ("/static/vendor/socket.io.min.js", "/static/vendor/chart.umd.js"):
         answer = await client.get(asset)
         assert answer.status == 200, asset

@@ -42,6 +42,7 @@ EXPECTED: dict[tuple[str, str], set[str] | None] = {
     ("DELETE", "/api/v1/customers/{id}"): {A},  # the assistant erases through the core
     ("POST", "/api/v1/rules/validate"): {A, CM}, ("POST", "/api/v1/rules"): {A, CM},
     ("GET", "/api/v1/rules/versions"): READERS,  # the list; the texts are for the editors
+    ("GET", "/api/v1/rules/badges"): READERS,  # badges by name, in the console's language
     ("GET", "/api/v1/rules/versions/{version}"): {A, CM},
     ("POST", "/api/v1/rules/rollback"): {A, CM}, ("POST", "/api/v1/rules/dry-run"): {A, CM},
     ("POST", "/api/v1/rules/backtest"): {A, CM},

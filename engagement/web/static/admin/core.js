@@ -2,9 +2,99 @@
 // Everything is built with createElement/textContent: no HTML string ever holds data.
 
 export const TOKEN_KEY = "fusion.token";
-// The language of the console's words and of its numbers, dates and durations (CLDR via Intl)
-// on the pages that keep their words in a STRINGS object (handoffs, the customer list).
-export const LOCALE = "en";
+/** The staff member's language choice, kept in this browser (localStorage) across sign-ins. */
+export const LANGUAGE_KEY = "fusion.language";
+export const LANGUAGES = ["fr", "en"];
+
+function chosenLanguage() {
+  let stored = null;
+  try {
+    stored = localStorage.getItem(LANGUAGE_KEY);
+  } catch (_) {
+    /* storage refused: the brand's default */
+  }
+  if (LANGUAGES.includes(stored)) return stored;
+  const brand = document.documentElement.dataset.defaultLanguage; // FUSION_DEFAULT_LANGUAGE
+  return LANGUAGES.includes(brand) ? brand : "fr";
+}
+
+// The language of the console's words ("fr" or "en": the staff member's choice, else the
+// brand's default) and the locale of its numbers, dates, money and durations (CLDR via Intl).
+export const LANGUAGE = chosenLanguage();
+export const LOCALE = LANGUAGE === "fr" ? "fr-FR" : "en-GB";
+document.documentElement.lang = LANGUAGE;
+
+/** Remembers the staff member's choice and reloads the console in it (every page, its
+ * words and its formats are built for one language). */
+export function chooseLanguage(language) {
+  if (!LANGUAGES.includes(language) || language === LANGUAGE) return;
+  try {
+    localStorage.setItem(LANGUAGE_KEY, language);
+  } catch (_) {
+    return;
+  }
+  location.reload();
+}
+
+/** A page's words in both languages, read as one object: localized({fr: {...}, en: {...}}).x
+ * is the word in the console's language (the English one when French lacks it). */
+export function localized(table) {
+  return new Proxy(
+    {},
+    {
+      get: (_, key) => {
+        const own = table[LANGUAGE] || {};
+        return key in own ? own[key] : table.en[key];
+      },
+      has: (_, key) => key in (table[LANGUAGE] || {}) || key in table.en,
+    },
+  );
+}
+
+// core's own words
+const WORDS = localized({
+  fr: {
+    noData: "Pas encore de données",
+    loading: "Chargement…",
+    nothing: "Rien à afficher",
+    future: "dans le futur",
+    notAllowed: "Non autorisé. ",
+    roleCannot: "votre rôle ne permet pas cette action",
+    invalidField: "champ invalide",
+    invalid: "invalide",
+    problems: (n) => `${n}\u00a0problème${n > 1 ? "s" : ""}`,
+    notFound: "Introuvable",
+    notFoundWhat: (what) => `Introuvable\u00a0: ${what}`,
+    unreachable: "serveur injoignable",
+    confirmTitle: "Confirmation",
+    confirm: "Confirmer",
+    cancel: "Annuler",
+    quoted: (text) => `«\u00a0${text}\u00a0»`,
+    colon: "\u00a0: ",
+    pts: "pts",
+  },
+  en: {
+    noData: "No data yet",
+    loading: "Loading…",
+    nothing: "Nothing to show",
+    future: "in the future",
+    notAllowed: "Not allowed. ",
+    roleCannot: "your role cannot do this",
+    invalidField: "invalid field",
+    invalid: "invalid",
+    problems: (n) => `${n} problem${n === 1 ? "" : "s"}`,
+    notFound: "Not found",
+    notFoundWhat: (what) => `Not found: ${what}`,
+    unreachable: "cannot reach the server",
+    confirmTitle: "Please confirm",
+    confirm: "Confirm",
+    cancel: "Cancel",
+    quoted: (text) => `“${text}”`,
+    colon: ": ",
+    pts: "pts",
+  },
+});
+export const COLON = WORDS.colon;
 export const STAGES = ["need", "choice", "relation", "attention", "adherence", "contribution", "flow"];
 
 // ---------------------------------------------------------------- DOM
@@ -95,17 +185,17 @@ export function pill(text, kind) {
   return h("span", { class: `pill pill-${String(kind || text).replace(/[^a-z0-9_-]/gi, "_")}` }, text);
 }
 
-export function empty(text = "No data yet") {
+export function empty(text = WORDS.noData) {
   return h("p", { class: "empty" }, text);
 }
 
-export function spinner(text = "Loading…") {
+export function spinner(text = WORDS.loading) {
   return h("p", { class: "loading", role: "status" }, text);
 }
 
 /** A table from columns [{label, value: row => node|text, class}] and rows. */
 export function table(columns, rows, options = {}) {
-  if (!rows.length) return empty(options.empty || "Nothing to show");
+  if (!rows.length) return empty(options.empty || WORDS.nothing);
   return h(
     "div",
     { class: "table-wrap" },
@@ -134,9 +224,11 @@ export function table(columns, rows, options = {}) {
 
 // ---------------------------------------------------------------- formatting
 
-const numberFormat = new Intl.NumberFormat("en-US");
-const dateTimeFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short" });
-const dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short" });
+const numberFormat = new Intl.NumberFormat(LOCALE);
+const moneyFormat = new Intl.NumberFormat(LOCALE, { style: "currency", currency: "EUR" });
+const dateTimeFormat = new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short" });
+const dateFormat = new Intl.DateTimeFormat(LOCALE, { day: "numeric", month: "short" });
+const relativeFormat = new Intl.RelativeTimeFormat(LOCALE, { numeric: "auto", style: "short" });
 
 export function num(value) {
   if (value === null || value === undefined || value === "") return "—";
@@ -144,27 +236,29 @@ export function num(value) {
   return Number.isFinite(n) ? numberFormat.format(n) : String(value);
 }
 
+/** An amount in euros, the locale's way ("1 234,50 €", "€1,234.50"). */
 export function euros(value) {
   if (value === null || value === undefined || value === "") return "—";
   const n = Number(value);
   if (!Number.isFinite(n)) return String(value);
-  return `€${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  return moneyFormat.format(n);
 }
 
-/** A rate given as a fraction (0.123) → "12.3%". */
+/** A rate given as a fraction (0.123) → "12.3%" / "12,3 %". */
 export function percent(value, digits = 1) {
   if (value === null || value === undefined || value === "") return "—";
   const n = Number(value);
   if (!Number.isFinite(n)) return "—";
-  return `${(n * 100).toFixed(digits)}%`;
+  return new Intl.NumberFormat(LOCALE, { style: "percent", minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
 }
 
-/** A difference of two fractions → "+2.5 pts". */
+/** A difference of two fractions → "+2.5 pts" / "+2,5 pts". */
 export function points(value) {
   if (value === null || value === undefined) return "—";
   const n = Number(value) * 100;
   if (!Number.isFinite(n)) return "—";
-  return `${n > 0 ? "+" : ""}${n.toFixed(1)} pts`;
+  const digits = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: "exceptZero" });
+  return `${digits.format(n)}\u00a0${WORDS.pts}`;
 }
 
 export function signed(n, formatter = num) {
@@ -193,11 +287,11 @@ export function ago(iso) {
   const then = new Date(iso).getTime();
   if (Number.isNaN(then)) return "";
   const s = Math.round((Date.now() - then) / 1000);
-  if (s < 0) return "in the future";
-  if (s < 60) return "just now";
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  if (s < 86400 * 30) return `${Math.floor(s / 86400)} d ago`;
+  if (s < 0) return WORDS.future;
+  if (s < 60) return relativeFormat.format(0, "second");
+  if (s < 3600) return relativeFormat.format(-Math.floor(s / 60), "minute");
+  if (s < 86400) return relativeFormat.format(-Math.floor(s / 3600), "hour");
+  if (s < 86400 * 30) return relativeFormat.format(-Math.floor(s / 86400), "day");
   return when(iso);
 }
 
@@ -209,6 +303,37 @@ export function timeEl(iso, relative = false) {
 
 export function humanize(key) {
   return String(key).replace(/_/g, " ");
+}
+
+const STAGE_NAMES = localized({
+  fr: { need: "besoin", choice: "choix", relation: "relation", attention: "attention", adherence: "adhésion", contribution: "contribution", flow: "flow" },
+  en: { need: "need", choice: "choice", relation: "relation", attention: "attention", adherence: "adherence", contribution: "contribution", flow: "flow" },
+});
+
+/** A ladder stage by its name in the console's language. */
+export function stageName(stage) {
+  return STAGE_NAMES[stage] || humanize(stage);
+}
+
+let badgeNamesAsked = null;
+/** The badges of the rules in force by their names ({id: {fr, en}}), asked once per visit;
+ * empty when the server cannot say (the page then shows the ids, humanised). */
+export function badgeNames() {
+  if (!badgeNamesAsked) {
+    badgeNamesAsked = api("GET", "/api/v1/rules/badges")
+      .then((data) => (data && data.badges) || {})
+      .catch(() => {
+        badgeNamesAsked = null;
+        return {};
+      });
+  }
+  return badgeNamesAsked;
+}
+
+/** A badge by its name in the console's language (from badgeNames()). */
+export function badgeName(names, id) {
+  const known = names && names[id];
+  return (known && (known[LANGUAGE] || known.en)) || humanize(id);
 }
 
 // ---------------------------------------------------------------- API
@@ -252,7 +377,7 @@ export async function api(method, path, options = {}) {
     response = await fetch(path, { method, headers, body, credentials: "same-origin", signal: options.signal });
   } catch (exc) {
     if (exc && exc.name === "AbortError") throw exc;
-    throw new ApiError(0, { error: "cannot reach the server" });
+    throw new ApiError(0, { error: WORDS.unreachable });
   }
   let data = null;
   const type = response.headers.get("Content-Type") || "";
@@ -280,8 +405,8 @@ export function errorNotice(err) {
     return h(
       "div",
       { class: "forbidden notice", role: "alert" },
-      h("strong", null, "Not allowed. "),
-      h("span", { class: "forbidden-text" }, err.body.error || "your role cannot do this"),
+      h("strong", null, WORDS.notAllowed),
+      h("span", { class: "forbidden-text" }, err.body.error || WORDS.roleCannot),
     );
   }
   const text = describe(err);
@@ -291,9 +416,9 @@ export function errorNotice(err) {
 export function describe(err) {
   if (err instanceof ApiError) {
     const b = err.body || {};
-    if (b.field !== undefined && b.reason) return `${b.error || "invalid field"} ${b.field ? `“${b.field}”` : ""}: ${b.reason}`;
-    if (Array.isArray(b.problems)) return `${b.error || "invalid"} (${b.problems.length} problem${b.problems.length === 1 ? "" : "s"})`;
-    if (err.status === 404) return b.error ? `Not found: ${b.error}` : "Not found";
+    if (b.field !== undefined && b.reason) return `${b.error || WORDS.invalidField}${b.field ? ` ${WORDS.quoted(b.field)}` : ""}${WORDS.colon}${b.reason}`;
+    if (Array.isArray(b.problems)) return `${b.error || WORDS.invalid} (${WORDS.problems(b.problems.length)})`;
+    if (err.status === 404) return b.error ? WORDS.notFoundWhat(b.error) : WORDS.notFound;
     return b.error || `HTTP ${err.status}`;
   }
   return (err && err.message) || String(err);
@@ -340,10 +465,10 @@ export function confirmDialog(message, options = {}) {
   const dialog = document.getElementById("confirm");
   const yes = document.getElementById("confirm-yes");
   const no = document.getElementById("confirm-no");
-  document.getElementById("confirm-title").textContent = options.title || "Please confirm";
+  document.getElementById("confirm-title").textContent = options.title || WORDS.confirmTitle;
   document.getElementById("confirm-message").textContent = message;
-  yes.textContent = options.yes || "Confirm";
-  no.textContent = options.no || "Cancel";
+  yes.textContent = options.yes || WORDS.confirm;
+  no.textContent = options.no || WORDS.cancel;
   yes.classList.toggle("danger", Boolean(options.danger));
   return new Promise((resolve) => {
     const done = (answer) => {

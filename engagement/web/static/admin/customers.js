@@ -2,7 +2,7 @@
 // and paged; then one customer's points, badges, coupons, stage, fusion score and why,
 // ledger and (for the roles that may read it) decision log.
 
-import { ApiError, LOCALE, STAGES, api, debounce, errorNotice, euros, h, humanize, num, pill, replace, spinner, table, timeEl } from "./core.js";
+import { ApiError, LOCALE, STAGES, api, badgeName, badgeNames, debounce, errorNotice, euros, h, humanize, localized, num, percent, pill, replace, spinner, stageName, table, timeEl } from "./core.js";
 
 const RECENT_KEY = "fusion.recentCustomers";
 
@@ -25,7 +25,7 @@ function searchForm(ctx, value = "") {
     id: "customer-id",
     name: "customer_id",
     type: "search",
-    placeholder: "e.g. c-1042",
+    placeholder: STRINGS.idExample,
     autocomplete: "off",
     spellcheck: "false",
     required: true,
@@ -34,10 +34,10 @@ function searchForm(ctx, value = "") {
   const form = h(
     "form",
     { id: "customer-search", class: "search-form", role: "search" },
-    h("label", { for: "customer-id", class: "sr-only" }, "Customer id"),
+    h("label", { for: "customer-id", class: "sr-only" }, STRINGS.customerId),
     h("span", { class: "search-icon", "aria-hidden": "true" }, "⌕"),
     input,
-    h("button", { type: "submit", class: "primary" }, "Open"),
+    h("button", { type: "submit", class: "primary" }, STRINGS.open),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -53,25 +53,149 @@ function searchForm(ctx, value = "") {
 
 // ---------------------------------------------------------------- the list (#/customers)
 
-// Every word of the list, for the translation to come (numbers and dates: core's LOCALE).
-const STRINGS = {
-  title: "Customers",
-  subtitle: "Find a customer by any part of their id, name or e-mail; open one for their balance, badges, coupons, ladder, fusion score and why each reward was given or not.",
-  search: "Search customers",
-  placeholder: "id, name or e-mail",
-  recent: "Recently viewed",
-  none: "No customer matches.",
-  total: (n) => (plural.select(n) === "one" ? `${numberFormat.format(n)} customer` : `${numberFormat.format(n)} customers`),
-  page: (page, pages) => `Page ${numberFormat.format(page)} of ${numberFormat.format(pages)}`,
-  previous: "Previous",
-  next: "Next",
-  columns: { customer: "Customer", email: "E-mail", stage: "Stage", points: "Points", last_activity: "Last activity" },
-  sortBy: (column) => `Sort by ${column.toLowerCase()}`,
-};
+// Every word of the list and of a customer's page, in both languages (numbers and dates: core's LOCALE).
+const STRINGS = localized({
+  fr: {
+    title: "Clients",
+    subtitle: "Retrouvez un client par une partie de son identifiant, de son nom ou de son e-mail ; ouvrez sa fiche pour voir son solde, ses badges, ses bons de réduction, son échelle, son score fusion et pourquoi chaque récompense a été donnée ou non.",
+    search: "Rechercher des clients",
+    placeholder: "identifiant, nom ou e-mail",
+    recent: "Consultés récemment",
+    none: "Aucun client ne correspond.",
+    total: (n) => (plural.select(n) === "one" ? `${numberFormat.format(n)}\u00a0client` : `${numberFormat.format(n)}\u00a0clients`),
+    page: (page, pages) => `Page ${numberFormat.format(page)} sur ${numberFormat.format(pages)}`,
+    previous: "Précédente",
+    next: "Suivante",
+    columns: { customer: "Client", email: "E-mail", stage: "Étape", points: "Points", last_activity: "Dernière activité" },
+    sortBy: (column) => `Trier par ${column.toLowerCase()}`,
+    // one customer
+    idExample: "ex. c-1042",
+    customerId: "Identifiant client",
+    open: "Ouvrir",
+    noSuchCustomer: (id) => `Aucun client n’a l’identifiant «\u00a0${id}\u00a0».`,
+    badges: "Badges",
+    coupons: "Bons de réduction",
+    ledger: "Historique des points",
+    ledgerSub: "On n’y efface rien\u00a0: annulations et expirations y sont des lignes à part entière.",
+    decisions: "Pourquoi\u00a0? Le journal des décisions",
+    decisionsSub: "Chaque règle examinée pour chaque événement\u00a0: récompense accordée, ou pourquoi pas.",
+    facts: { id: "identifiant", language: "langue", timezone: "fuseau horaire", news: "actualités" },
+    optedIn: "abonné",
+    notOptedIn: "non abonné",
+    points: "Points",
+    worth: (amount) => `soit ${amount}`,
+    fusionScore: "Score fusion",
+    stage: "Étape",
+    earnedOnce: "obtenus une fois chacun",
+    topOfLadder: "en haut de l’échelle",
+    nextStage: (name) => `suivante\u00a0: ${name}`,
+    onTheLadder: "Sur l’échelle",
+    unknownStage: (stage) => `étape inconnue «\u00a0${stage}\u00a0»`,
+    stageOf: (n, total) => `étape ${n} sur ${total}`,
+    ladderLabel: "Échelle du client",
+    noBadge: "Pas encore de badge.",
+    whyScore: "Pourquoi ce score fusion",
+    whyScoreSub: "Les événements qui l’ont fait bouger, du plus récent au plus ancien\u00a0; les plus anciens s’estompent vers 50.",
+    event: "événement",
+    move: "variation",
+    weightNow: "poids actuel",
+    eventId: "identifiant d’événement",
+    neutral: "Rien ne l’a encore fait bouger\u00a0: le score est à sa valeur neutre.",
+    code: "code",
+    value: "valeur",
+    minBasket: "panier min.",
+    expires: "expire le",
+    state: "état",
+    noCoupon: "Aucun bon de réduction.",
+    redeemed: "utilisé",
+    expired: "expiré",
+    valid: "valable",
+    when: "date",
+    kind: "type",
+    rule: "règle",
+    reverses: "annule",
+    noPoints: "Pas encore de points.",
+    noDecision: "Aucune décision de règle enregistrée pour ce client pour l’instant.",
+    allOutcomes: (n) => `toutes les issues (${n})`,
+    outcome: "issue",
+    why: "pourquoi",
+    rules: "règles",
+    show: "Afficher",
+  },
+  en: {
+    title: "Customers",
+    subtitle: "Find a customer by any part of their id, name or e-mail; open one for their balance, badges, coupons, ladder, fusion score and why each reward was given or not.",
+    search: "Search customers",
+    placeholder: "id, name or e-mail",
+    recent: "Recently viewed",
+    none: "No customer matches.",
+    total: (n) => (plural.select(n) === "one" ? `${numberFormat.format(n)} customer` : `${numberFormat.format(n)} customers`),
+    page: (page, pages) => `Page ${numberFormat.format(page)} of ${numberFormat.format(pages)}`,
+    previous: "Previous",
+    next: "Next",
+    columns: { customer: "Customer", email: "E-mail", stage: "Stage", points: "Points", last_activity: "Last activity" },
+    sortBy: (column) => `Sort by ${column.toLowerCase()}`,
+    // one customer
+    idExample: "e.g. c-1042",
+    customerId: "Customer id",
+    open: "Open",
+    noSuchCustomer: (id) => `No customer with the id “${id}”.`,
+    badges: "Badges",
+    coupons: "Coupons",
+    ledger: "Points ledger",
+    ledgerSub: "Append-only: reversals and expiries are entries of their own.",
+    decisions: "Why? The decision log",
+    decisionsSub: "Every rule looked at for each event: awarded, or why not.",
+    facts: { id: "id", language: "language", timezone: "time zone", news: "news" },
+    optedIn: "opted in",
+    notOptedIn: "not opted in",
+    points: "Points",
+    worth: (amount) => `worth ${amount}`,
+    fusionScore: "Fusion score",
+    stage: "Stage",
+    earnedOnce: "earned once each",
+    topOfLadder: "top of the ladder",
+    nextStage: (name) => `next: ${name}`,
+    onTheLadder: "On the ladder",
+    unknownStage: (stage) => `unknown stage “${stage}”`,
+    stageOf: (n, total) => `stage ${n} of ${total}`,
+    ladderLabel: "Customer ladder",
+    noBadge: "No badge yet.",
+    whyScore: "Why this fusion score",
+    whyScoreSub: "The events that moved it, most recent first; older moves fade toward 50.",
+    event: "event",
+    move: "move",
+    weightNow: "weight now",
+    eventId: "event id",
+    neutral: "Nothing moved it yet: the score stands at the neutral value.",
+    code: "code",
+    value: "value",
+    minBasket: "min. basket",
+    expires: "expires",
+    state: "state",
+    noCoupon: "No coupon.",
+    redeemed: "redeemed",
+    expired: "expired",
+    valid: "valid",
+    when: "when",
+    kind: "kind",
+    rule: "rule",
+    reverses: "reverses",
+    noPoints: "No points yet.",
+    noDecision: "No rule decision recorded for this customer yet.",
+    allOutcomes: (n) => `all outcomes (${n})`,
+    outcome: "outcome",
+    why: "why",
+    rules: "rules",
+    show: "Show",
+  },
+});
 
 const plural = new Intl.PluralRules(LOCALE);
 const numberFormat = new Intl.NumberFormat(LOCALE);
 const relative = new Intl.RelativeTimeFormat(LOCALE, { numeric: "auto" });
+const oneDecimal = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const twoDecimals = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2, signDisplay: "exceptZero" });
 const fullDate = new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short" });
 const SPANS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60], ["second", 1]];
 
@@ -145,7 +269,7 @@ export async function renderList(ctx) {
 const COLUMNS = [
   { id: "customer", value: (c) => h("a", { class: "customer-link", href: `#/customers/${encodeURIComponent(c.id)}` }, h("span", { class: "customer-name" }, c.name || c.id), c.name ? h("code", { class: "small" }, c.id) : null) },
   { id: "email", value: (c) => c.email || "—" },
-  { id: "stage", sort: "stage", value: (c) => humanize(c.stage) },
+  { id: "stage", sort: "stage", value: (c) => stageName(c.stage) },
   { id: "points", sort: "points", class: "num", value: (c) => numberFormat.format(Number(c.points) || 0) },
   { id: "last_activity", sort: "last_activity", value: (c) => h("time", { datetime: c.last_activity_at, title: fullDate.format(new Date(c.last_activity_at)) }, sinceNow(c.last_activity_at)) },
 ];
@@ -195,7 +319,7 @@ export async function renderCustomer(ctx, id) {
       h(
         "div",
         { class: "page-head" },
-        h("div", null, h("p", { class: "crumbs" }, h("a", { href: "#/customers" }, "Customers"), " / ", id), h("h1", { id: "customer-title" }, id)),
+        h("div", null, h("p", { class: "crumbs" }, h("a", { href: "#/customers" }, STRINGS.title), " / ", id), h("h1", { id: "customer-title" }, id)),
         h("div", { class: "page-tools" }, form),
       ),
       body,
@@ -203,12 +327,13 @@ export async function renderCustomer(ctx, id) {
   );
 
   let summary;
+  let names;
   try {
-    summary = await api("GET", `/api/v1/customers/${encodeURIComponent(id)}`);
+    [summary, names] = await Promise.all([api("GET", `/api/v1/customers/${encodeURIComponent(id)}`), badgeNames()]);
   } catch (err) {
     if (!ctx.alive()) return;
     if (err instanceof ApiError && err.status === 404) {
-      replace(body, h("div", { class: "notice not-found", role: "alert" }, `No customer with the id “${id}”.`));
+      replace(body, h("div", { class: "notice not-found", role: "alert" }, STRINGS.noSuchCustomer(id)));
       return;
     }
     if (err instanceof ApiError && err.status === 401) throw err;
@@ -234,20 +359,20 @@ export async function renderCustomer(ctx, id) {
       h(
         "section",
         { class: "card" },
-        h("header", { class: "card-head" }, h("h2", null, "Badges")),
-        badgesView(summary.badges),
-        h("header", { class: "card-head spaced" }, h("h2", null, "Coupons")),
+        h("header", { class: "card-head" }, h("h2", null, STRINGS.badges)),
+        badgesView(summary.badges, names),
+        h("header", { class: "card-head spaced" }, h("h2", null, STRINGS.coupons)),
         couponsBox,
       ),
       fusionCard(summary),
     ),
-    h("section", { class: "card" }, h("header", { class: "card-head" }, h("div", null, h("h2", null, "Points ledger"), h("p", { class: "card-sub" }, "Append-only: reversals and expiries are entries of their own."))), ledgerBox),
+    h("section", { class: "card" }, h("header", { class: "card-head" }, h("div", null, h("h2", null, STRINGS.ledger), h("p", { class: "card-sub" }, STRINGS.ledgerSub))), ledgerBox),
     // left out for a role that may not read it (a marketer), rather than filled with a 403
     ctx.can("decisions")
       ? h(
           "section",
           { class: "card", id: "decision-log" },
-          h("header", { class: "card-head" }, h("div", null, h("h2", null, "Why? The decision log"), h("p", { class: "card-sub" }, "Every rule looked at for each event: awarded, or why not."))),
+          h("header", { class: "card-head" }, h("div", null, h("h2", null, STRINGS.decisions), h("p", { class: "card-sub" }, STRINGS.decisionsSub))),
           decisionsBox,
         )
       : null,
@@ -275,10 +400,10 @@ async function block(ctx, box, path, view, fallback) {
 
 function profileCard(s, id) {
   const facts = [
-    ["id", h("code", null, s.id || id)],
-    ["language", s.language ? String(s.language).toUpperCase() : "—"],
-    ["time zone", s.timezone || "—"],
-    ["news", s.consent === true ? pill("opted in", "ok") : s.consent === false ? pill("not opted in", "muted") : "—"],
+    [STRINGS.facts.id, h("code", null, s.id || id)],
+    [STRINGS.facts.language, s.language ? String(s.language).toUpperCase() : "—"],
+    [STRINGS.facts.timezone, s.timezone || "—"],
+    [STRINGS.facts.news, s.consent === true ? pill(STRINGS.optedIn, "ok") : s.consent === false ? pill(STRINGS.notOptedIn, "muted") : "—"],
   ];
   return h(
     "section",
@@ -301,18 +426,18 @@ function kpis(s) {
   return h(
     "div",
     { class: "kpis" },
-    h("div", { class: "kpi card", id: "customer-points" }, h("span", { class: "kpi-label" }, "Points"), h("span", { class: "kpi-value" }, num(s.points)), h("span", { class: "kpi-note" }, `worth ${euros((Number(s.points) || 0) * 0.01)}`)),
-    h("div", { class: "kpi card", id: "customer-fusion" }, h("span", { class: "kpi-label" }, "Fusion score"), h("span", { class: "kpi-value" }, score === null ? "—" : score.toFixed(1)), gauge),
-    h("div", { class: "kpi card", id: "customer-stage" }, h("span", { class: "kpi-label" }, "Stage"), h("span", { class: "kpi-value kpi-text" }, humanize(s.stage || "—")), h("span", { class: "kpi-note" }, stageNote(s.stage))),
-    h("div", { class: "kpi card", id: "customer-badges" }, h("span", { class: "kpi-label" }, "Badges"), h("span", { class: "kpi-value" }, num(badges.length)), h("span", { class: "kpi-note" }, "earned once each")),
+    h("div", { class: "kpi card", id: "customer-points" }, h("span", { class: "kpi-label" }, STRINGS.points), h("span", { class: "kpi-value" }, num(s.points)), h("span", { class: "kpi-note" }, STRINGS.worth(euros((Number(s.points) || 0) * 0.01)))),
+    h("div", { class: "kpi card", id: "customer-fusion" }, h("span", { class: "kpi-label" }, STRINGS.fusionScore), h("span", { class: "kpi-value" }, score === null ? "—" : oneDecimal.format(score)), gauge),
+    h("div", { class: "kpi card", id: "customer-stage" }, h("span", { class: "kpi-label" }, STRINGS.stage), h("span", { class: "kpi-value kpi-text" }, s.stage ? stageName(s.stage) : "—"), h("span", { class: "kpi-note" }, stageNote(s.stage))),
+    h("div", { class: "kpi card", id: "customer-badges" }, h("span", { class: "kpi-label" }, STRINGS.badges), h("span", { class: "kpi-value" }, num(badges.length)), h("span", { class: "kpi-note" }, STRINGS.earnedOnce)),
   );
 }
 
 function stageNote(stage) {
   const i = STAGES.indexOf(stage);
   if (i < 0) return "";
-  if (i === STAGES.length - 1) return "top of the ladder";
-  return `next: ${humanize(STAGES[i + 1])}`;
+  if (i === STAGES.length - 1) return STRINGS.topOfLadder;
+  return STRINGS.nextStage(stageName(STAGES[i + 1]));
 }
 
 function ladderCard(stage) {
@@ -325,21 +450,21 @@ function ladderCard(stage) {
         "aria-current": i === current ? "step" : null,
       },
       h("span", { class: "step-dot", "aria-hidden": "true" }, i < current ? "✓" : String(i + 1)),
-      h("span", { class: "step-label" }, humanize(name)),
+      h("span", { class: "step-label" }, stageName(name)),
     ),
   );
   return h(
     "section",
     { class: "card" },
-    h("header", { class: "card-head" }, h("div", null, h("h2", null, "On the ladder"), h("p", { class: "card-sub" }, current < 0 ? `unknown stage “${stage}”` : `stage ${current + 1} of ${STAGES.length}`))),
-    h("ol", { class: "ladder-steps", id: "customer-ladder", "aria-label": "Customer ladder" }, steps),
+    h("header", { class: "card-head" }, h("div", null, h("h2", null, STRINGS.onTheLadder), h("p", { class: "card-sub" }, current < 0 ? STRINGS.unknownStage(stage) : STRINGS.stageOf(current + 1, STAGES.length)))),
+    h("ol", { class: "ladder-steps", id: "customer-ladder", "aria-label": STRINGS.ladderLabel }, steps),
   );
 }
 
-function badgesView(badges) {
+function badgesView(badges, names) {
   const list = Array.isArray(badges) ? badges : [];
-  if (!list.length) return h("p", { class: "empty" }, "No badge yet.");
-  return h("ul", { class: "chips badges" }, list.map((b) => h("li", { class: "chip badge-chip" }, h("span", { class: "badge-star", "aria-hidden": "true" }, "★"), humanize(b))));
+  if (!list.length) return h("p", { class: "empty" }, STRINGS.noBadge);
+  return h("ul", { class: "chips badges" }, list.map((b) => h("li", { class: "chip badge-chip" }, h("span", { class: "badge-star", "aria-hidden": "true" }, "★"), badgeName(names, b))));
 }
 
 function fusionCard(s) {
@@ -347,16 +472,16 @@ function fusionCard(s) {
   return h(
     "section",
     { class: "card", id: "fusion-explanation" },
-    h("header", { class: "card-head" }, h("div", null, h("h2", null, "Why this fusion score"), h("p", { class: "card-sub" }, "The events that moved it, most recent first; older moves fade toward 50."))),
+    h("header", { class: "card-head" }, h("div", null, h("h2", null, STRINGS.whyScore), h("p", { class: "card-sub" }, STRINGS.whyScoreSub))),
     table(
       [
-        { label: "event", value: (r) => humanize(r.event_type) },
-        { label: "move", class: "num", value: (r) => h("span", { class: Number(r.delta) > 0 ? "good" : Number(r.delta) < 0 ? "bad" : "" }, `${Number(r.delta) > 0 ? "+" : ""}${r.delta}`) },
-        { label: "weight now", class: "num", value: (r) => (r.weight_now === undefined ? "—" : `${Number(r.weight_now) > 0 ? "+" : ""}${Number(r.weight_now).toFixed(2)}`) },
-        { label: "event id", value: (r) => h("code", { class: "small" }, r.event_id) },
+        { label: STRINGS.event, value: (r) => humanize(r.event_type) },
+        { label: STRINGS.move, class: "num", value: (r) => h("span", { class: Number(r.delta) > 0 ? "good" : Number(r.delta) < 0 ? "bad" : "" }, `${Number(r.delta) > 0 ? "+" : ""}${r.delta}`) },
+        { label: STRINGS.weightNow, class: "num", value: (r) => (r.weight_now === undefined ? "—" : twoDecimals.format(Number(r.weight_now))) },
+        { label: STRINGS.eventId, value: (r) => h("code", { class: "small" }, r.event_id) },
       ],
       rows,
-      { empty: "Nothing moved it yet: the score stands at the neutral value.", class: "compact" },
+      { empty: STRINGS.neutral, class: "compact" },
     ),
   );
 }
@@ -364,45 +489,45 @@ function fusionCard(s) {
 function couponsTable(coupons) {
   return table(
     [
-      { label: "code", value: (c) => h("code", null, c.code) },
-      { label: "value", value: (c) => (c.kind === "percent" ? `${Number(c.value)}%` : euros(c.value)) },
-      { label: "min. basket", class: "num", value: (c) => euros(c.min_basket) },
-      { label: "expires", value: (c) => timeEl(c.expires_at) },
-      { label: "state", value: (c) => couponState(c) },
+      { label: STRINGS.code, value: (c) => h("code", null, c.code) },
+      { label: STRINGS.value, value: (c) => (c.kind === "percent" ? percent(Number(c.value) / 100, 0) : euros(c.value)) },
+      { label: STRINGS.minBasket, class: "num", value: (c) => euros(c.min_basket) },
+      { label: STRINGS.expires, value: (c) => timeEl(c.expires_at) },
+      { label: STRINGS.state, value: (c) => couponState(c) },
     ],
     coupons,
-    { empty: "No coupon.", class: "compact" },
+    { empty: STRINGS.noCoupon, class: "compact" },
   );
 }
 
 function couponState(c) {
-  if (c.redeemed_at) return pill("redeemed", "done");
-  if (c.expires_at && new Date(c.expires_at).getTime() < Date.now()) return pill("expired", "archived");
-  return pill("valid", "running");
+  if (c.redeemed_at) return pill(STRINGS.redeemed, "done");
+  if (c.expires_at && new Date(c.expires_at).getTime() < Date.now()) return pill(STRINGS.expired, "archived");
+  return pill(STRINGS.valid, "running");
 }
 
 function ledgerTable(entries) {
   return table(
     [
-      { label: "when", value: (e) => timeEl(e.created_at) },
-      { label: "points", class: "num", value: (e) => h("span", { class: Number(e.points) > 0 ? "good" : Number(e.points) < 0 ? "bad" : "" }, `${Number(e.points) > 0 ? "+" : ""}${num(e.points)}`) },
-      { label: "kind", value: (e) => pill(humanize(e.kind || "award"), e.kind) },
-      { label: "rule", value: (e) => h("code", null, e.rule_id) },
-      { label: "event", value: (e) => h("code", { class: "small" }, e.event_id) },
-      { label: "reverses", value: (e) => (e.reverses_entry_id ? `#${e.reverses_entry_id}` : "") },
+      { label: STRINGS.when, value: (e) => timeEl(e.created_at) },
+      { label: STRINGS.points.toLowerCase(), class: "num", value: (e) => h("span", { class: Number(e.points) > 0 ? "good" : Number(e.points) < 0 ? "bad" : "" }, `${Number(e.points) > 0 ? "+" : ""}${num(e.points)}`) },
+      { label: STRINGS.kind, value: (e) => pill(humanize(e.kind || "award"), e.kind) },
+      { label: STRINGS.rule, value: (e) => h("code", null, e.rule_id) },
+      { label: STRINGS.event, value: (e) => h("code", { class: "small" }, e.event_id) },
+      { label: STRINGS.reverses, value: (e) => (e.reverses_entry_id ? `#${e.reverses_entry_id}` : "") },
     ],
     entries,
-    { empty: "No points yet.", class: "compact" },
+    { empty: STRINGS.noPoints, class: "compact" },
   );
 }
 
 function decisionsView(decisions) {
-  if (!decisions.length) return h("p", { class: "empty" }, "No rule decision recorded for this customer yet.");
+  if (!decisions.length) return h("p", { class: "empty" }, STRINGS.noDecision);
   const outcomes = [...new Set(decisions.map((d) => d.outcome))].sort();
   const filter = h(
     "select",
     { id: "decision-filter", name: "outcome" },
-    h("option", { value: "" }, `all outcomes (${decisions.length})`),
+    h("option", { value: "" }, STRINGS.allOutcomes(num(decisions.length))),
     outcomes.map((o) => h("option", { value: o }, `${humanize(o)} (${decisions.filter((d) => d.outcome === o).length})`)),
   );
   const holder = h("div", null);
@@ -412,12 +537,12 @@ function decisionsView(decisions) {
       holder,
       table(
         [
-          { label: "when", value: (d) => timeEl(d.created_at) },
-          { label: "event", value: (d) => h("code", { class: "small" }, d.event_id) },
-          { label: "rule", value: (d) => h("code", null, d.rule_id) },
-          { label: "outcome", value: (d) => pill(humanize(d.outcome), d.outcome) },
-          { label: "why", value: (d) => d.reason },
-          { label: "rules", class: "num", value: (d) => (d.rules_version ? `v${d.rules_version}` : "") },
+          { label: STRINGS.when, value: (d) => timeEl(d.created_at) },
+          { label: STRINGS.event, value: (d) => h("code", { class: "small" }, d.event_id) },
+          { label: STRINGS.rule, value: (d) => h("code", null, d.rule_id) },
+          { label: STRINGS.outcome, value: (d) => pill(humanize(d.outcome), d.outcome) },
+          { label: STRINGS.why, value: (d) => d.reason },
+          { label: STRINGS.rules, class: "num", value: (d) => (d.rules_version ? `v${d.rules_version}` : "") },
         ],
         rows,
         { class: "compact decisions" },
@@ -426,5 +551,5 @@ function decisionsView(decisions) {
   };
   filter.addEventListener("change", draw);
   draw();
-  return h("div", null, h("div", { class: "inline-form" }, h("label", { for: "decision-filter", class: "inline-label" }, "Show"), filter), holder);
+  return h("div", null, h("div", { class: "inline-form" }, h("label", { for: "decision-filter", class: "inline-label" }, STRINGS.show), filter), holder);
 }

@@ -1,17 +1,128 @@
 // Dashboard (#/dashboard): KPI tiles and five charts from GET /api/v1/dashboard?weeks=N.
 
-import { api, day, euros, h, humanize, num, percent, replace, spinner } from "./core.js";
+import { COLON, LOCALE, api, day, euros, h, localized, num, percent, points, replace, spinner, stageName } from "./core.js";
 import { PALETTE, alpha, barLabels, stageColour } from "./charts.js";
 
 const WEEK_CHOICES = [4, 12, 26, 52];
 let weeksChoice = 12;
+
+// Every word of the page, in both languages (numbers, money and dates: core's LOCALE).
+const STRINGS = localized({
+  fr: {
+    lastWeeks: (n) => `${n}\u00a0dernières semaines`,
+    title: "Tableau de bord",
+    subtitle: "Comment les clients gravissent l’échelle, combien la marque est aimée, ce que cela coûte.",
+    period: "Période",
+    brandScore: "Score fusion de la marque",
+    brandScoreNote: "0–100 · moyenne des clients actifs",
+    active: "Clients actifs",
+    activeNote: "un événement dans les 90\u00a0derniers jours",
+    zapped: "Zappeurs",
+    zappedShare: (share) => `${share} de tous les clients`,
+    zappedNote: "désabonnés ou ignorant les relances",
+    onLadder: "Sur l’échelle",
+    known: "clients connus",
+    ladder: "L’échelle",
+    ladderSub: "les clients arrivés à chaque étape, et la part qui a franchi l’étape précédente",
+    ladderWeeks: "L’échelle, semaine après semaine",
+    ladderWeeksSub: "les clients sur chaque étape à la fin de chaque semaine",
+    fusionSub: "par semaine, 0–100 (50\u00a0: neutre)",
+    rewards: "Récompenses distribuées",
+    rewardsSub: "points et bons de réduction par semaine, et ce qu’ils coûtent",
+    nudges: "Efficacité des relances",
+    nudgesSub: "par campagne\u00a0: portée, et conversion des clients relancés face au groupe témoin",
+    chart: (title) => `Graphique «\u00a0${title}\u00a0»`,
+    noData: "Pas encore de données",
+    zappedLabel: "zappeurs",
+    customers: "clients",
+    zappedTip: (n) => `${n}\u00a0clients ont zappé la marque`,
+    reachedTip: (n) => `${n} ont atteint cette étape`,
+    standingTip: (n) => `${n} s’y trouvent aujourd’hui`,
+    previousTip: (share) => `${share} de l’étape précédente`,
+    fusionScore: "score fusion",
+    neutral: "neutre",
+    points: "points",
+    coupons: "bons de réduction",
+    cost: "coût (€)",
+    costTip: (amount) => `coût ${amount}`,
+    costAxis: "coût €",
+    sent: "envoyées",
+    answered: "avec réponse",
+    conversionNudged: "conversion, relancés (%)",
+    conversionHoldout: "conversion, groupe témoin (%)",
+    uplift: (pts) => `gain ${pts}`,
+    optOutRate: (share) => `taux de désabonnement ${share}`,
+    optOuts: (n) => `désabonnements ${n}`,
+    nudgesAxis: "relances",
+    conversionAxis: "conversion %",
+    glance: "Les campagnes en un coup d’œil",
+    columns: ["campagne", "statut", "envoyées", "avec réponse", "écartées", "conversion", "groupe témoin", "gain"],
+    optOutRateColumn: "taux de désabonnement",
+    optOutsColumn: "désabonnements",
+    status: { draft: "brouillon", scheduled: "programmée", running: "en cours", paused: "en pause", finished: "terminée", archived: "archivée" },
+  },
+  en: {
+    lastWeeks: (n) => `last ${n} weeks`,
+    title: "Dashboard",
+    subtitle: "How customers climb the ladder, how the brand is loved, what it costs.",
+    period: "Period",
+    brandScore: "Brand fusion score",
+    brandScoreNote: "0–100 · mean over active customers",
+    active: "Active customers",
+    activeNote: "an event in the last 90 days",
+    zapped: "Zapped",
+    zappedShare: (share) => `${share} of all customers`,
+    zappedNote: "opted out or ignoring nudges",
+    onLadder: "On the ladder",
+    known: "customers known",
+    ladder: "The ladder",
+    ladderSub: "customers who reached each stage, and the share who went on from the previous step",
+    ladderWeeks: "The ladder, week by week",
+    ladderWeeksSub: "customers standing on each stage at the end of each week",
+    fusionSub: "weekly, 0–100 (50 is neutral)",
+    rewards: "Rewards issued",
+    rewardsSub: "points and coupons per week, and what they cost",
+    nudges: "Nudge performance",
+    nudgesSub: "by campaign: reach, and conversion of the nudged vs the hold-out",
+    chart: (title) => `${title} chart`,
+    noData: "No data yet",
+    zappedLabel: "zapped",
+    customers: "customers",
+    zappedTip: (n) => `${n} customers zapped the brand`,
+    reachedTip: (n) => `${n} reached this stage`,
+    standingTip: (n) => `${n} standing here now`,
+    previousTip: (share) => `${share} of the previous stage`,
+    fusionScore: "fusion score",
+    neutral: "neutral",
+    points: "points",
+    coupons: "coupons",
+    cost: "cost (€)",
+    costTip: (amount) => `cost ${amount}`,
+    costAxis: "cost €",
+    sent: "sent",
+    answered: "answered",
+    conversionNudged: "conversion, nudged (%)",
+    conversionHoldout: "conversion, hold-out (%)",
+    uplift: (pts) => `uplift ${pts}`,
+    optOutRate: (share) => `opt-out rate ${share}`,
+    optOuts: (n) => `opt-outs ${n}`,
+    nudgesAxis: "nudges",
+    conversionAxis: "conversion %",
+    glance: "Campaigns at a glance",
+    columns: ["campaign", "status", "sent", "answered", "skipped", "conversion", "hold-out", "uplift"],
+    optOutRateColumn: "opt-out rate",
+    optOutsColumn: "opt-outs",
+    status: {},
+  },
+});
+const oneDecimal = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
 export async function render(ctx) {
   const body = h("div", { class: "dashboard-body" }, spinner());
   const weeks = h(
     "select",
     { id: "dashboard-weeks", name: "weeks", value: String(weeksChoice) },
-    WEEK_CHOICES.map((n) => h("option", { value: String(n) }, `last ${n} weeks`)),
+    WEEK_CHOICES.map((n) => h("option", { value: String(n) }, STRINGS.lastWeeks(n))),
   );
   weeks.addEventListener("change", () => {
     weeksChoice = Number(weeks.value);
@@ -25,8 +136,8 @@ export async function render(ctx) {
       h(
         "div",
         { class: "page-head" },
-        h("div", null, h("h1", null, "Dashboard"), h("p", { class: "subtitle" }, "How customers climb the ladder, how the brand is loved, what it costs.")),
-        h("div", { class: "page-tools" }, h("label", { for: "dashboard-weeks", class: "inline-label" }, "Period"), weeks),
+        h("div", null, h("h1", null, STRINGS.title), h("p", { class: "subtitle" }, STRINGS.subtitle)),
+        h("div", { class: "page-tools" }, h("label", { for: "dashboard-weeks", class: "inline-label" }, STRINGS.period), weeks),
       ),
       body,
     ),
@@ -52,20 +163,20 @@ function draw(ctx, body, data) {
   const kpis = h(
     "div",
     { class: "kpis" },
-    kpi("Brand fusion score", scoreValue === null ? "—" : scoreValue.toFixed(1), "kpi-fusion", [
+    kpi(STRINGS.brandScore, scoreValue === null ? "—" : oneDecimal.format(scoreValue), "kpi-fusion", [
       gauge,
-      h("span", { class: "kpi-note" }, "0–100 · mean over active customers"),
+      h("span", { class: "kpi-note" }, STRINGS.brandScoreNote),
     ]),
-    kpi("Active customers", num(data.active_customers), "kpi-active", h("span", { class: "kpi-note" }, "an event in the last 90 days")),
-    kpi("Zapped", num(data.zapped), "kpi-zapped", h("span", { class: "kpi-note" }, totalCustomers ? `${percent((Number(data.zapped) || 0) / totalCustomers)} of all customers` : "opted out or ignoring nudges")),
-    kpi("On the ladder", num(totalCustomers), "kpi-total", h("span", { class: "kpi-note" }, "customers known")),
+    kpi(STRINGS.active, num(data.active_customers), "kpi-active", h("span", { class: "kpi-note" }, STRINGS.activeNote)),
+    kpi(STRINGS.zapped, num(data.zapped), "kpi-zapped", h("span", { class: "kpi-note" }, totalCustomers ? STRINGS.zappedShare(percent((Number(data.zapped) || 0) / totalCustomers)) : STRINGS.zappedNote)),
+    kpi(STRINGS.onLadder, num(totalCustomers), "kpi-total", h("span", { class: "kpi-note" }, STRINGS.known)),
   );
 
-  const funnelCard = chartCard("chart-funnel", "The ladder", "customers who reached each stage, and the share who went on from the previous step", totalCustomers > 0, "tall");
-  const weeksCard = chartCard("chart-funnel-weeks", "The ladder, week by week", "customers standing on each stage at the end of each week", funnelWeeks.length > 0);
-  const fusionCard = chartCard("chart-fusion", "Brand fusion score", "weekly, 0–100 (50 is neutral)", fusionWeeks.length > 0, null, h("span", { class: "big-number", id: "fusion-now" }, scoreValue === null ? "—" : scoreValue.toFixed(1)));
-  const rewardsCard = chartCard("chart-rewards", "Rewards issued", "points and coupons per week, and what they cost", rewardsWeeks.length > 0);
-  const campaignsCard = chartCard("chart-campaigns", "Nudge performance", "by campaign: reach, and conversion of the nudged vs the hold-out", campaigns.length > 0, "wide");
+  const funnelCard = chartCard("chart-funnel", STRINGS.ladder, STRINGS.ladderSub, totalCustomers > 0, "tall");
+  const weeksCard = chartCard("chart-funnel-weeks", STRINGS.ladderWeeks, STRINGS.ladderWeeksSub, funnelWeeks.length > 0);
+  const fusionCard = chartCard("chart-fusion", STRINGS.brandScore, STRINGS.fusionSub, fusionWeeks.length > 0, null, h("span", { class: "big-number", id: "fusion-now" }, scoreValue === null ? "—" : oneDecimal.format(scoreValue)));
+  const rewardsCard = chartCard("chart-rewards", STRINGS.rewards, STRINGS.rewardsSub, rewardsWeeks.length > 0);
+  const campaignsCard = chartCard("chart-campaigns", STRINGS.nudges, STRINGS.nudgesSub, campaigns.length > 0, "wide");
 
   replace(
     body,
@@ -88,12 +199,12 @@ function kpi(label, value, id, extra) {
 }
 
 function chartCard(id, title, subtitle, hasData, size, aside) {
-  const canvas = h("canvas", { id, role: "img", "aria-label": `${title}: ${subtitle}` }, `${title} chart`);
+  const canvas = h("canvas", { id, role: "img", "aria-label": `${title}${COLON}${subtitle}` }, STRINGS.chart(title));
   const box = h("div", { class: `chart-box${size ? " chart-" + size : ""}` }, canvas);
   if (!hasData) {
     // the canvas stays (blank) under the notice, so the layout does not jump once data comes
     box.classList.add("is-empty");
-    box.appendChild(h("p", { class: "empty" }, "No data yet"));
+    box.appendChild(h("p", { class: "empty" }, STRINGS.noData));
   }
   const el = h(
     "section",
@@ -121,11 +232,11 @@ function drawFunnel(ctx, canvas, funnel, zapped) {
   const totals = reached(funnel);
   const standing = funnel.map((s) => Number(s.customers) || 0);
   const conversion = totals.map((n, i) => (i === 0 ? null : totals[i - 1] ? n / totals[i - 1] : null));
-  const labels = funnel.map((s, i) => (i === 0 ? humanize(s.stage) : [humanize(s.stage), `↳ ${conversion[i] === null ? "—" : percent(conversion[i], 0)}`]));
+  const labels = funnel.map((s, i) => (i === 0 ? stageName(s.stage) : [stageName(s.stage), `↳ ${conversion[i] === null ? "—" : percent(conversion[i], 0)}`]));
   const values = [...totals];
   const colours = funnel.map((_, i) => stageColour(i));
   if (zapped) {
-    labels.push("zapped");
+    labels.push(STRINGS.zappedLabel);
     values.push(zapped);
     colours.push(PALETTE.red);
   }
@@ -133,7 +244,7 @@ function drawFunnel(ctx, canvas, funnel, zapped) {
     type: "bar",
     data: {
       labels,
-      datasets: [{ label: "customers", data: values, backgroundColor: colours, borderSkipped: false, barPercentage: 0.86, categoryPercentage: 0.9 }],
+      datasets: [{ label: STRINGS.customers, data: values, backgroundColor: colours, borderSkipped: false, barPercentage: 0.86, categoryPercentage: 0.9 }],
     },
     options: {
       indexAxis: "y",
@@ -144,13 +255,13 @@ function drawFunnel(ctx, canvas, funnel, zapped) {
           callbacks: {
             title: (items) => {
               const i = items[0].dataIndex;
-              return i < funnel.length ? humanize(funnel[i].stage) : "zapped";
+              return i < funnel.length ? stageName(funnel[i].stage) : STRINGS.zappedLabel;
             },
             label: (item) => {
               const i = item.dataIndex;
-              if (i >= funnel.length) return `${num(item.raw)} customers zapped the brand`;
-              const lines = [`${num(totals[i])} reached this stage`, `${num(standing[i])} standing here now`];
-              if (conversion[i] !== null) lines.push(`${percent(conversion[i])} of the previous stage`);
+              if (i >= funnel.length) return STRINGS.zappedTip(num(item.raw));
+              const lines = [STRINGS.reachedTip(num(totals[i])), STRINGS.standingTip(num(standing[i]))];
+              if (conversion[i] !== null) lines.push(STRINGS.previousTip(percent(conversion[i])));
               return lines;
             },
           },
@@ -170,7 +281,7 @@ function drawFunnelWeeks(ctx, canvas, funnel, weeks) {
   for (const w of weeks) for (const key of Object.keys(w.stages || {})) if (!stages.includes(key)) stages.push(key);
   if (!stages.length) stages = [];
   const datasets = stages.map((stage, i) => ({
-    label: humanize(stage),
+    label: stageName(stage),
     data: weeks.map((w) => Number((w.stages || {})[stage]) || 0),
     borderColor: stageColour(i),
     backgroundColor: alpha(stageColour(i), 0.55),
@@ -186,7 +297,7 @@ function drawFunnelWeeks(ctx, canvas, funnel, weeks) {
       plugins: { legend: { position: "bottom" }, tooltip: { itemSort: (a, b) => b.datasetIndex - a.datasetIndex } },
       scales: {
         x: { grid: { display: false } },
-        y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "customers" } },
+        y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: STRINGS.customers } },
       },
     },
   });
@@ -199,7 +310,7 @@ function drawFusion(ctx, canvas, weeks) {
       labels: weeks.map((w) => day(w.week)),
       datasets: [
         {
-          label: "fusion score",
+          label: STRINGS.fusionScore,
           data: weeks.map((w) => (w.score === null || w.score === undefined ? null : Number(w.score))),
           borderColor: PALETTE.brand,
           backgroundColor: PALETTE.brandSoft,
@@ -209,7 +320,7 @@ function drawFusion(ctx, canvas, weeks) {
           spanGaps: true,
         },
         {
-          label: "neutral",
+          label: STRINGS.neutral,
           data: weeks.map(() => 50),
           borderColor: PALETTE.slate,
           borderDash: [5, 5],
@@ -223,7 +334,7 @@ function drawFusion(ctx, canvas, weeks) {
       interaction: { mode: "index", intersect: false },
       plugins: {
         legend: { display: false },
-        tooltip: { filter: (item) => item.datasetIndex === 0, callbacks: { label: (item) => `fusion score ${Number(item.raw).toFixed(1)}` } },
+        tooltip: { filter: (item) => item.datasetIndex === 0, callbacks: { label: (item) => `${STRINGS.fusionScore} ${oneDecimal.format(Number(item.raw))}` } },
       },
       scales: { x: { grid: { display: false } }, y: { min: 0, max: 100, ticks: { stepSize: 25 } } },
     },
@@ -235,11 +346,11 @@ function drawRewards(ctx, canvas, weeks) {
     data: {
       labels: weeks.map((w) => day(w.week)),
       datasets: [
-        { type: "bar", label: "points", data: weeks.map((w) => Number(w.points) || 0), backgroundColor: alpha(PALETTE.brand, 0.75), yAxisID: "y", order: 2 },
-        { type: "bar", label: "coupons", data: weeks.map((w) => Number(w.coupons) || 0), backgroundColor: alpha(PALETTE.amber, 0.85), yAxisID: "yCoupons", order: 3 },
+        { type: "bar", label: STRINGS.points, data: weeks.map((w) => Number(w.points) || 0), backgroundColor: alpha(PALETTE.brand, 0.75), yAxisID: "y", order: 2 },
+        { type: "bar", label: STRINGS.coupons, data: weeks.map((w) => Number(w.coupons) || 0), backgroundColor: alpha(PALETTE.amber, 0.85), yAxisID: "yCoupons", order: 3 },
         {
           type: "line",
-          label: "cost (€)",
+          label: STRINGS.cost,
           data: weeks.map((w) => Number(w.cost) || 0),
           borderColor: PALETTE.rose,
           backgroundColor: PALETTE.rose,
@@ -256,15 +367,15 @@ function drawRewards(ctx, canvas, weeks) {
         legend: { position: "bottom" },
         tooltip: {
           callbacks: {
-            label: (item) => (item.dataset.yAxisID === "yCost" ? `cost ${euros(item.raw)}` : `${item.dataset.label} ${num(item.raw)}`),
+            label: (item) => (item.dataset.yAxisID === "yCost" ? STRINGS.costTip(euros(item.raw)) : `${item.dataset.label} ${num(item.raw)}`),
           },
         },
       },
       scales: {
         x: { grid: { display: false } },
-        y: { beginAtZero: true, position: "left", title: { display: true, text: "points" }, ticks: { precision: 0 } },
-        yCoupons: { beginAtZero: true, position: "right", grid: { display: false }, title: { display: true, text: "coupons" }, ticks: { precision: 0 } },
-        yCost: { beginAtZero: true, position: "right", grid: { display: false }, title: { display: true, text: "cost €" } },
+        y: { beginAtZero: true, position: "left", title: { display: true, text: STRINGS.points }, ticks: { precision: 0 } },
+        yCoupons: { beginAtZero: true, position: "right", grid: { display: false }, title: { display: true, text: STRINGS.coupons }, ticks: { precision: 0 } },
+        yCost: { beginAtZero: true, position: "right", grid: { display: false }, title: { display: true, text: STRINGS.costAxis } },
       },
     },
   });
@@ -283,10 +394,10 @@ function drawCampaigns(ctx, canvas, campaigns) {
     data: {
       labels,
       datasets: [
-        { label: "sent", data: campaigns.map((c) => Number(c.sent) || 0), backgroundColor: alpha(PALETTE.sky, 0.8), yAxisID: "y" },
-        { label: "answered", data: campaigns.map((c) => Number(c.answered) || 0), backgroundColor: alpha(PALETTE.teal, 0.8), yAxisID: "y" },
-        { label: "conversion, nudged (%)", data: campaigns.map((c) => rate(c.conversion)), backgroundColor: alpha(PALETTE.brand, 0.85), yAxisID: "yRate" },
-        { label: "conversion, hold-out (%)", data: campaigns.map((c) => rate(c.holdout_conversion)), backgroundColor: alpha(PALETTE.slate, 0.7), yAxisID: "yRate" },
+        { label: STRINGS.sent, data: campaigns.map((c) => Number(c.sent) || 0), backgroundColor: alpha(PALETTE.sky, 0.8), yAxisID: "y" },
+        { label: STRINGS.answered, data: campaigns.map((c) => Number(c.answered) || 0), backgroundColor: alpha(PALETTE.teal, 0.8), yAxisID: "y" },
+        { label: STRINGS.conversionNudged, data: campaigns.map((c) => rate(c.conversion)), backgroundColor: alpha(PALETTE.brand, 0.85), yAxisID: "yRate" },
+        { label: STRINGS.conversionHoldout, data: campaigns.map((c) => rate(c.holdout_conversion)), backgroundColor: alpha(PALETTE.slate, 0.7), yAxisID: "yRate" },
       ],
     },
     options: {
@@ -295,13 +406,13 @@ function drawCampaigns(ctx, canvas, campaigns) {
         legend: { position: "bottom" },
         tooltip: {
           callbacks: {
-            label: (item) => (item.dataset.yAxisID === "yRate" ? `${item.dataset.label.replace(" (%)", "")}: ${item.raw === null ? "—" : `${Number(item.raw).toFixed(1)}%`}` : `${item.dataset.label}: ${num(item.raw)}`),
+            label: (item) => (item.dataset.yAxisID === "yRate" ? `${item.dataset.label.replace(" (%)", "")}${COLON}${item.raw === null ? "—" : percent(Number(item.raw) / 100)}` : `${item.dataset.label}${COLON}${num(item.raw)}`),
             afterBody: (items) => {
               const c = campaigns[items[0].dataIndex];
               const lines = [];
-              if (c.uplift !== null && c.uplift !== undefined) lines.push(`uplift ${(Number(c.uplift) * 100).toFixed(1)} pts`);
-              if (c.opt_out_rate !== undefined && c.opt_out_rate !== null) lines.push(`opt-out rate ${percent(c.opt_out_rate)}`);
-              else if (c.opt_outs !== undefined) lines.push(`opt-outs ${num(c.opt_outs)}`);
+              if (c.uplift !== null && c.uplift !== undefined) lines.push(STRINGS.uplift(points(c.uplift)));
+              if (c.opt_out_rate !== undefined && c.opt_out_rate !== null) lines.push(STRINGS.optOutRate(percent(c.opt_out_rate)));
+              else if (c.opt_outs !== undefined) lines.push(STRINGS.optOuts(num(c.opt_outs)));
               return lines;
             },
           },
@@ -309,8 +420,8 @@ function drawCampaigns(ctx, canvas, campaigns) {
       },
       scales: {
         x: { grid: { display: false } },
-        y: { beginAtZero: true, title: { display: true, text: "nudges" }, ticks: { precision: 0 } },
-        yRate: { beginAtZero: true, suggestedMax: 20, position: "right", grid: { display: false }, title: { display: true, text: "conversion %" } },
+        y: { beginAtZero: true, title: { display: true, text: STRINGS.nudgesAxis }, ticks: { precision: 0 } },
+        yRate: { beginAtZero: true, suggestedMax: 20, position: "right", grid: { display: false }, title: { display: true, text: STRINGS.conversionAxis } },
       },
     },
   });
@@ -322,20 +433,20 @@ function campaignTable(campaigns) {
       "tr",
       null,
       h("td", null, c.id ? h("a", { href: `#/campaigns/${encodeURIComponent(c.id)}/results` }, c.name || c.id) : c.name),
-      h("td", null, c.status ? h("span", { class: `pill pill-${c.status}` }, c.status) : "—"),
+      h("td", null, c.status ? h("span", { class: `pill pill-${c.status}` }, STRINGS.status[c.status] || c.status) : "—"),
       h("td", { class: "num" }, num(c.sent)),
       h("td", { class: "num" }, num(c.answered)),
       h("td", { class: "num" }, num(c.skipped)),
       h("td", { class: "num" }, percent(c.conversion)),
       h("td", { class: "num" }, percent(c.holdout_conversion)),
-      h("td", { class: `num ${Number(c.uplift) > 0 ? "good" : Number(c.uplift) < 0 ? "bad" : ""}` }, c.uplift === null || c.uplift === undefined ? "—" : `${Number(c.uplift) > 0 ? "+" : ""}${(Number(c.uplift) * 100).toFixed(1)} pts`),
+      h("td", { class: `num ${Number(c.uplift) > 0 ? "good" : Number(c.uplift) < 0 ? "bad" : ""}` }, c.uplift === null || c.uplift === undefined ? "—" : points(c.uplift)),
       h("td", { class: "num" }, c.opt_out_rate !== undefined ? percent(c.opt_out_rate) : num(c.opt_outs)),
     ),
   );
   return h(
     "section",
     { class: "card" },
-    h("header", { class: "card-head" }, h("h2", null, "Campaigns at a glance")),
+    h("header", { class: "card-head" }, h("h2", null, STRINGS.glance)),
     h(
       "div",
       { class: "table-wrap" },
@@ -348,7 +459,7 @@ function campaignTable(campaigns) {
           h(
             "tr",
             null,
-            ["campaign", "status", "sent", "answered", "skipped", "conversion", "hold-out", "uplift", campaigns.some((c) => c.opt_out_rate !== undefined) ? "opt-out rate" : "opt-outs"].map((label, i) => h("th", { scope: "col", class: i > 1 ? "num" : null }, label)),
+            [...STRINGS.columns, campaigns.some((c) => c.opt_out_rate !== undefined) ? STRINGS.optOutRateColumn : STRINGS.optOutsColumn].map((label, i) => h("th", { scope: "col", class: i > 1 ? "num" : null }, label)),
           ),
         ),
         h("tbody", null, rows),

@@ -5,38 +5,65 @@
 // watchOpenCount keeps the navigation's count. Every word staff read here is in STRINGS,
 // and numbers, durations and times are formatted for core's LOCALE (for the translation).
 
-import { ApiError, LOCALE, api, confirmDialog, describe, h, replace, toast } from "./core.js";
+import { ApiError, LOCALE, api, confirmDialog, describe, h, localized, replace, toast } from "./core.js";
 
 const REFRESH_MS = 5000;
 const COUNT_REFRESH_MS = 15000;
 
 const plural = new Intl.PluralRules(LOCALE);
 
-export const STRINGS = {
-  title: "Handoffs",
-  subtitle: "Customers who asked for a person. Answer them on their channel's own tool, then hand the conversation back to the assistant.",
-  live: (seconds) => `New requests and messages appear by themselves (checked every ${seconds} seconds).`,
-  empty: "Nobody is waiting for a person right now.",
-  waiting: (duration) => `waiting for ${duration}`,
-  anonymous: "anonymous visitor",
-  channel: "Channel",
-  language: "Language",
-  customer: "Customer",
-  assistant: "Assistant",
-  buttons: "Buttons offered:",
-  unreadable: "The conversation cannot be read right now. What the customer had written when they asked:",
-  nothingSaid: "Nothing said since the request.",
-  newRequest: "new",
-  resume: "Resume",
-  confirmTitle: "Hand the conversation back?",
-  confirmMessage: (who) => `The assistant will answer ${who}'s next message. Do it once you have finished with them.`,
-  confirmYes: "Hand back to the assistant",
-  cancel: "Cancel",
-  resumed: (who) => `The conversation with ${who} is back with the assistant.`,
-  taken: "Someone else handed this conversation back already.",
-  refreshFailed: (reason) => `Could not refresh: ${reason}. Trying again…`,
-  count: (n) => (plural.select(n) === "one" ? `${n} customer waiting for a person` : `${n} customers waiting for a person`),
-};
+export const STRINGS = localized({
+  fr: {
+    title: "Relais humains",
+    subtitle: "Les clients qui ont demandé à parler à quelqu’un. Répondez-leur avec l’outil de leur canal, puis rendez la conversation à l’assistant.",
+    live: (seconds) => `Les nouvelles demandes et les nouveaux messages s’affichent d’eux-mêmes (vérifiés toutes les ${seconds}\u00a0secondes).`,
+    empty: "Personne n’attend de réponse humaine pour le moment.",
+    waiting: (duration) => `en attente depuis ${duration}`,
+    anonymous: "visiteur anonyme",
+    channel: "Canal",
+    language: "Langue",
+    customer: "Client",
+    assistant: "Assistant",
+    buttons: "Boutons proposés\u00a0:",
+    unreadable: "La conversation ne peut pas être lue pour le moment. Ce que le client avait écrit en faisant sa demande\u00a0:",
+    nothingSaid: "Rien n’a été dit depuis la demande.",
+    newRequest: "nouveau",
+    resume: "Reprendre",
+    confirmTitle: "Rendre la conversation à l’assistant\u00a0?",
+    confirmMessage: (who) => `L’assistant répondra au prochain message de ${who}. Faites-le une fois que vous en avez terminé.`,
+    confirmYes: "Rendre à l’assistant",
+    cancel: "Annuler",
+    resumed: (who) => `La conversation avec ${who} est de nouveau confiée à l’assistant.`,
+    taken: "Un collègue a déjà rendu cette conversation à l’assistant.",
+    refreshFailed: (reason) => `Actualisation impossible\u00a0: ${reason}. Nouvel essai…`,
+    count: (n) => (plural.select(n) === "one" ? `${numberFormat.format(n)}\u00a0client attend une personne` : `${numberFormat.format(n)}\u00a0clients attendent une personne`),
+  },
+  en: {
+    title: "Handoffs",
+    subtitle: "Customers who asked for a person. Answer them on their channel's own tool, then hand the conversation back to the assistant.",
+    live: (seconds) => `New requests and messages appear by themselves (checked every ${seconds} seconds).`,
+    empty: "Nobody is waiting for a person right now.",
+    waiting: (duration) => `waiting for ${duration}`,
+    anonymous: "anonymous visitor",
+    channel: "Channel",
+    language: "Language",
+    customer: "Customer",
+    assistant: "Assistant",
+    buttons: "Buttons offered:",
+    unreadable: "The conversation cannot be read right now. What the customer had written when they asked:",
+    nothingSaid: "Nothing said since the request.",
+    newRequest: "new",
+    resume: "Resume",
+    confirmTitle: "Hand the conversation back?",
+    confirmMessage: (who) => `The assistant will answer ${who}'s next message. Do it once you have finished with them.`,
+    confirmYes: "Hand back to the assistant",
+    cancel: "Cancel",
+    resumed: (who) => `The conversation with ${who} is back with the assistant.`,
+    taken: "Someone else handed this conversation back already.",
+    refreshFailed: (reason) => `Could not refresh: ${reason}. Trying again…`,
+    count: (n) => (plural.select(n) === "one" ? `${n} customer waiting for a person` : `${n} customers waiting for a person`),
+  },
+});
 
 // ---------------------------------------------------------------- formatting (CLDR via Intl)
 

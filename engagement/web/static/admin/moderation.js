@@ -1,12 +1,68 @@
 // Moderation (#/moderation): pending reviews and ideas as cards, approve / reject with a
 // note, and approved ideas that can be marked as shipped.
 
-import { api, errorNotice, h, humanize, num, replace, spinner, timeEl } from "./core.js";
+import { COLON, api, badgeName, badgeNames, errorNotice, h, localized, num, replace, spinner, timeEl } from "./core.js";
+
+// Every word of the page, in both languages (numbers and dates: core's LOCALE).
+const STRINGS = localized({
+  fr: {
+    tabs: { review: "Avis", idea: "Idées", shipping: "Idées à livrer" },
+    contributions: "Contributions",
+    title: "Modération",
+    subtitle: "Les avis et les idées attendent ici avant d’être publiés. Les récompenses sont les mêmes quelle que soit la note.",
+    refresh: "Actualiser",
+    noneWaiting: { review: "Aucun avis en attente. Tout est à jour.", idea: "Aucune idée en attente. Tout est à jour." },
+    noneToShip: "Aucune idée approuvée en attente de livraison.",
+    stars: (n) => `${n}\u00a0étoile${n > 1 ? "s" : ""} sur 5`,
+    notePlaceholder: "facultative, conservée avec la décision",
+    decisions: { approve: "Approuver", reject: "Refuser", ship: "Marquer comme livrée" },
+    noText: "(sans texte)",
+    order: (id) => `commande ${id}`,
+    product: (sku) => `produit ${sku}`,
+    votes: (n) => `${n}\u00a0votes`,
+    note: "Note",
+    saving: "Enregistrement…",
+    points: (n) => `${n}\u00a0points`,
+    plusPoints: (n) => `+${n}\u00a0points`,
+    badge: (name) => `badge «\u00a0${name}\u00a0»`,
+    coupon: (id) => `bon de réduction ${id}`,
+    taken: (n) => `${n}\u00a0points repris`,
+    recorded: "enregistré",
+    noReward: "pas de récompense pour celle-ci",
+    status: { approved: "approuvée", rejected: "refusée", shipped: "livrée", pending: "en attente" },
+  },
+  en: {
+    tabs: { review: "Reviews", idea: "Ideas", shipping: "Ideas to ship" },
+    contributions: "Contributions",
+    title: "Moderation",
+    subtitle: "Reviews and ideas wait here before they are published. Rewards are the same whatever the rating.",
+    refresh: "Refresh",
+    noneWaiting: { review: "No reviews waiting. All caught up.", idea: "No ideas waiting. All caught up." },
+    noneToShip: "No approved idea waiting to be shipped.",
+    stars: (n) => `${n} out of 5 stars`,
+    notePlaceholder: "optional, kept with the decision",
+    decisions: { approve: "Approve", reject: "Reject", ship: "Mark as shipped" },
+    noText: "(no text)",
+    order: (id) => `order ${id}`,
+    product: (sku) => `product ${sku}`,
+    votes: (n) => `${n} votes`,
+    note: "Note",
+    saving: "Saving…",
+    points: (n) => `${n} points`,
+    plusPoints: (n) => `+${n} points`,
+    badge: (name) => `badge ${name}`,
+    coupon: (id) => `coupon ${id}`,
+    taken: (n) => `${n} points taken back`,
+    recorded: "recorded",
+    noReward: "no reward for this one",
+    status: {},
+  },
+});
 
 const TABS = [
-  { id: "review", label: "Reviews", status: "pending", kind: "review", decisions: ["approve", "reject"] },
-  { id: "idea", label: "Ideas", status: "pending", kind: "idea", decisions: ["approve", "reject"] },
-  { id: "shipping", label: "Ideas to ship", status: "approved", kind: "idea", decisions: ["ship", "reject"] },
+  { id: "review", status: "pending", kind: "review", decisions: ["approve", "reject"] },
+  { id: "idea", status: "pending", kind: "idea", decisions: ["approve", "reject"] },
+  { id: "shipping", status: "approved", kind: "idea", decisions: ["ship", "reject"] },
 ];
 let currentTab = "review";
 
@@ -23,11 +79,11 @@ export async function render(ctx) {
         dataset: { kind: tab.id },
         "aria-controls": "moderation-panel",
       },
-      tab.label,
+      STRINGS.tabs[tab.id],
       h("span", { class: "tab-count", id: `tab-count-${tab.id}` }),
     ),
   );
-  const tablist = h("div", { class: "tabs", role: "tablist", "aria-label": "Contributions" }, tabButtons);
+  const tablist = h("div", { class: "tabs", role: "tablist", "aria-label": STRINGS.contributions }, tabButtons);
   replace(
     ctx.main,
     h(
@@ -36,8 +92,8 @@ export async function render(ctx) {
       h(
         "div",
         { class: "page-head" },
-        h("div", null, h("h1", null, "Moderation"), h("p", { class: "subtitle" }, "Reviews and ideas wait here before they are published. Rewards are the same whatever the rating.")),
-        h("div", { class: "page-tools" }, h("button", { type: "button", class: "ghost", id: "moderation-refresh", onclick: () => show(currentTab) }, "Refresh")),
+        h("div", null, h("h1", null, STRINGS.title), h("p", { class: "subtitle" }, STRINGS.subtitle)),
+        h("div", { class: "page-tools" }, h("button", { type: "button", class: "ghost", id: "moderation-refresh", onclick: () => show(currentTab) }, STRINGS.refresh)),
       ),
       tablist,
       panel,
@@ -63,7 +119,7 @@ export async function render(ctx) {
     if (!ctx.alive() || currentTab !== id || items === null) return;
     setCount(tab.id, items.length);
     if (!items.length) {
-      replace(panel, h("div", { class: "empty-state" }, h("p", { class: "empty" }, tab.status === "pending" ? `No ${tab.label.toLowerCase()} waiting. All caught up.` : "No approved idea waiting to be shipped.")));
+      replace(panel, h("div", { class: "empty-state" }, h("p", { class: "empty" }, tab.status === "pending" ? STRINGS.noneWaiting[tab.id] : STRINGS.noneToShip)));
       return;
     }
     replace(panel, h("div", { class: "cards" }, items.map((item) => contributionCard(ctx, item, tab))));
@@ -89,7 +145,7 @@ export async function render(ctx) {
   const items = Array.isArray(first.contributions) ? first.contributions : [];
   setCount(tab.id, items.length);
   if (!items.length) {
-    replace(panel, h("div", { class: "empty-state" }, h("p", { class: "empty" }, tab.status === "pending" ? `No ${tab.label.toLowerCase()} waiting. All caught up.` : "No approved idea waiting to be shipped.")));
+    replace(panel, h("div", { class: "empty-state" }, h("p", { class: "empty" }, tab.status === "pending" ? STRINGS.noneWaiting[tab.id] : STRINGS.noneToShip)));
   } else {
     replace(panel, h("div", { class: "cards" }, items.map((item) => contributionCard(ctx, item, tab))));
   }
@@ -123,12 +179,12 @@ function setCount(id, n) {
 
 function stars(rating) {
   const n = Math.max(0, Math.min(5, Number(rating) || 0));
-  return h("span", { class: "stars", "aria-label": `${n} out of 5 stars`, title: `${n}/5` }, "★".repeat(n), h("span", { class: "stars-off" }, "★".repeat(5 - n)));
+  return h("span", { class: "stars", "aria-label": STRINGS.stars(n), title: `${n}/5` }, "★".repeat(n), h("span", { class: "stars-off" }, "★".repeat(5 - n)));
 }
 
 function contributionCard(ctx, item, tab) {
   const noteId = `note-${String(item.id).replace(/[^A-Za-z0-9_-]/g, "_")}`;
-  const note = h("input", { id: noteId, name: "note", type: "text", maxlength: "500", placeholder: "optional, kept with the decision" });
+  const note = h("input", { id: noteId, name: "note", type: "text", maxlength: "500", placeholder: STRINGS.notePlaceholder });
   const result = h("div", { class: "moderation-result", role: "status", "aria-live": "polite" });
   const buttons = tab.decisions.map((decision) =>
     h(
@@ -138,7 +194,7 @@ function contributionCard(ctx, item, tab) {
         class: `${decision} ${decision === "reject" ? "danger-ghost" : "primary"} small`,
         dataset: { id: String(item.id), decision },
       },
-      decision === "approve" ? "Approve" : decision === "reject" ? "Reject" : "Mark as shipped",
+      STRINGS.decisions[decision],
     ),
   );
   const el = h(
@@ -158,20 +214,20 @@ function contributionCard(ctx, item, tab) {
     ),
     item.kind === "review" && item.rating !== null && item.rating !== undefined ? stars(item.rating) : null,
     item.title ? h("h3", { class: "contribution-title" }, item.title) : null,
-    h("p", { class: "contribution-body" }, item.body || item.text || h("span", { class: "muted" }, "(no text)")),
+    h("p", { class: "contribution-body" }, item.body || item.text || h("span", { class: "muted" }, STRINGS.noText)),
     h(
       "p",
       { class: "contribution-meta muted small" },
       [
-        item.order_id ? `order ${item.order_id}` : null,
-        item.sku ? `product ${item.sku}` : null,
-        item.kind === "idea" && item.votes ? `${num(item.votes)} votes` : null,
+        item.order_id ? STRINGS.order(item.order_id) : null,
+        item.sku ? STRINGS.product(item.sku) : null,
+        item.kind === "idea" && item.votes ? STRINGS.votes(num(item.votes)) : null,
         `#${item.id}`,
       ]
         .filter(Boolean)
         .join(" · "),
     ),
-    h("div", { class: "field compact" }, h("label", { for: noteId }, "Note"), note),
+    h("div", { class: "field compact" }, h("label", { for: noteId }, STRINGS.note), note),
     h("div", { class: "actions" }, buttons),
     result,
   );
@@ -180,14 +236,15 @@ function contributionCard(ctx, item, tab) {
       const decision = button.dataset.decision;
       for (const b of buttons) b.disabled = true;
       note.disabled = true;
-      replace(result, spinner("Saving…"));
+      replace(result, spinner(STRINGS.saving));
       try {
         const body = { decision };
         if (note.value.trim()) body.note = note.value.trim();
         const done = await api("POST", `/api/v1/contributions/${encodeURIComponent(item.id)}/moderation`, { json: body });
+        const names = await badgeNames();
         if (!ctx.alive()) return;
         el.classList.add("done", `is-${done.status}`);
-        replace(result, outcome(done));
+        replace(result, outcome(done, names));
         const count = document.getElementById(`tab-count-${tab.id}`);
         if (count && /^\d+$/.test(count.textContent)) count.textContent = String(Math.max(0, Number(count.textContent) - 1));
       } catch (err) {
@@ -201,16 +258,16 @@ function contributionCard(ctx, item, tab) {
   return el;
 }
 
-function outcome(done) {
+function outcome(done, names) {
   const awarded = Array.isArray(done.awarded) ? done.awarded : [];
   const parts = [];
   const pointsTotal = awarded.reduce((sum, a) => sum + (Number(a.points) || 0), 0);
-  if (pointsTotal) parts.push(`+${num(pointsTotal)} points`);
+  if (pointsTotal) parts.push(STRINGS.plusPoints(num(pointsTotal)));
   for (const a of awarded) {
-    if (a.badge) parts.push(`badge ${humanize(a.badge)}`);
-    if (a.coupon) parts.push(`coupon ${a.coupon}`);
+    if (a.badge) parts.push(STRINGS.badge(badgeName(names, a.badge)));
+    if (a.coupon) parts.push(STRINGS.coupon(a.coupon));
   }
-  if (Number(done.points_reversed)) parts.push(`${num(done.points_reversed)} points taken back`);
+  if (Number(done.points_reversed)) parts.push(STRINGS.taken(num(done.points_reversed)));
   const detail = awarded.length
     ? h(
         "ul",
@@ -220,8 +277,8 @@ function outcome(done) {
             "li",
             null,
             h("code", null, a.rule),
-            ": ",
-            [a.points ? `${num(a.points)} points` : null, a.badge ? `badge ${a.badge}` : null, a.coupon ? `coupon ${a.coupon}` : null].filter(Boolean).join(", ") || "recorded",
+            COLON,
+            [a.points ? STRINGS.points(num(a.points)) : null, a.badge ? STRINGS.badge(badgeName(names, a.badge)) : null, a.coupon ? STRINGS.coupon(a.coupon) : null].filter(Boolean).join(", ") || STRINGS.recorded,
           ),
         ),
       )
@@ -229,9 +286,9 @@ function outcome(done) {
   return h(
     "div",
     { class: "outcome" },
-    h("span", { class: `pill pill-${done.status}` }, done.status),
+    h("span", { class: `pill pill-${done.status}` }, STRINGS.status[done.status] || done.status),
     " ",
-    h("span", { class: "outcome-text" }, parts.length ? parts.join(" · ") : "no reward for this one"),
+    h("span", { class: "outcome-text" }, parts.length ? parts.join(" · ") : STRINGS.noReward),
     detail,
   );
 }
