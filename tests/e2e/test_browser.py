@@ -637,9 +637,10 @@ def test_staff_read_the_console_in_the_brand_s_french_and_their_choice_is_rememb
     expect(worth).to_have_text(re.compile(r"^soit \d+,\d{2}\s€$"))  # CLDR's French euros
     expect(page.locator("#customer-ledger time").first).to_have_text(
         re.compile(r"^\d{1,2} [a-zéû]+\.? \d{4}( à|,)? \d{2}:\d{2}$"))  # fmt: skip
+    expect(page.locator("#role")).to_have_attribute("data-signed-in-as", "Connecté en tant que")
+    shot(page, "customer-in-french")
     page.locator(".crumbs a").click()
     expect(page.locator(".page-customers h1")).to_have_text("Clients", timeout=WAIT_MS)
-    shot(page, "console-in-french")
 
     page.locator('.whoami button[data-language="en"]').click()
     expect(page.locator('nav a[href="#/customers"]')).to_have_text("Customers", timeout=WAIT_MS)
@@ -658,6 +659,7 @@ def test_staff_read_the_console_in_the_brand_s_french_and_their_choice_is_rememb
     page.locator('nav a[href="#/dashboard"]').click()
     expect(page.locator("#main h1")).to_have_text("Tableau de bord", timeout=WAIT_MS)
     expect(page.locator("#kpi-total .kpi-note")).to_have_text("clients connus")
+    shot(page, "dashboard-in-french")
     context.close()
     assert errors == [], f"script errors on the page: {errors}"
 

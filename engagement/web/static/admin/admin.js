@@ -32,6 +32,7 @@ const STRINGS = localized({
     tokenHint: "Votre jeton de community manager, de marketing ou d’administration. Il n’est gardé que dans cet onglet.",
     signIn: "Se connecter",
     signOut: "Se déconnecter",
+    signedInAs: "Connecté en tant que",
     language: "Langue",
     languageNames: { fr: "Français", en: "English" },
     unknownToken: "jeton inconnu",
@@ -53,6 +54,7 @@ const STRINGS = localized({
     tokenHint: "Your community-manager, marketer or admin bearer token. It is kept for this browser tab only.",
     signIn: "Sign in",
     signOut: "Sign out",
+    signedInAs: "Signed in as",
     language: "Language",
     languageNames: { fr: "Français", en: "English" },
     unknownToken: "unknown token",
@@ -72,6 +74,7 @@ function translateFrame() {
   document.title = STRINGS.title;
   for (const el of document.querySelectorAll("[data-words]")) el.textContent = STRINGS[el.dataset.words];
   $("nav").setAttribute("aria-label", STRINGS.nav);
+  $("role").dataset.signedInAs = STRINGS.signedInAs;
   for (const group of document.querySelectorAll(".language-switch")) {
     group.setAttribute("aria-label", STRINGS.language);
     replace(

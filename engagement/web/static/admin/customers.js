@@ -57,7 +57,7 @@ function searchForm(ctx, value = "") {
 const STRINGS = localized({
   fr: {
     title: "Clients",
-    subtitle: "Retrouvez un client par une partie de son identifiant, de son nom ou de son e-mail ; ouvrez sa fiche pour voir son solde, ses badges, ses bons de réduction, son échelle, son score fusion et pourquoi chaque récompense a été donnée ou non.",
+    subtitle: "Retrouvez un client par une partie de son identifiant, de son nom ou de son e-mail\u00a0; ouvrez sa fiche pour voir son solde, ses badges, ses bons de réduction, son échelle, son score fusion et pourquoi chaque récompense a été donnée ou non.",
     search: "Rechercher des clients",
     placeholder: "identifiant, nom ou e-mail",
     recent: "Consultés récemment",
@@ -121,6 +121,9 @@ const STRINGS = localized({
     why: "pourquoi",
     rules: "règles",
     show: "Afficher",
+    kinds: { award: "attribution", reversal: "annulation", expiry: "expiration" },
+    outcomes: { awarded: "accordée", not_eligible: "non éligible", capped: "plafonnée", over_budget: "budget épuisé" },
+    eventTypes: { purchase: "achat", refund: "remboursement", review: "avis", review_approved: "avis approuvé", idea: "idée", idea_approved: "idée approuvée", idea_shipped: "idée livrée", referral: "parrainage", opt_in: "abonnement", opt_out: "désabonnement", delivery: "livraison", first_purchase: "premier achat" },
   },
   en: {
     title: "Customers",
@@ -188,6 +191,9 @@ const STRINGS = localized({
     why: "why",
     rules: "rules",
     show: "Show",
+    kinds: {},
+    outcomes: {},
+    eventTypes: {},
   },
 });
 
@@ -475,7 +481,7 @@ function fusionCard(s) {
     h("header", { class: "card-head" }, h("div", null, h("h2", null, STRINGS.whyScore), h("p", { class: "card-sub" }, STRINGS.whyScoreSub))),
     table(
       [
-        { label: STRINGS.event, value: (r) => humanize(r.event_type) },
+        { label: STRINGS.event, value: (r) => STRINGS.eventTypes[r.event_type] || humanize(r.event_type) },
         { label: STRINGS.move, class: "num", value: (r) => h("span", { class: Number(r.delta) > 0 ? "good" : Number(r.delta) < 0 ? "bad" : "" }, `${Number(r.delta) > 0 ? "+" : ""}${r.delta}`) },
         { label: STRINGS.weightNow, class: "num", value: (r) => (r.weight_now === undefined ? "—" : twoDecimals.format(Number(r.weight_now))) },
         { label: STRINGS.eventId, value: (r) => h("code", { class: "small" }, r.event_id) },
@@ -511,7 +517,7 @@ function ledgerTable(entries) {
     [
       { label: STRINGS.when, value: (e) => timeEl(e.created_at) },
       { label: STRINGS.points.toLowerCase(), class: "num", value: (e) => h("span", { class: Number(e.points) > 0 ? "good" : Number(e.points) < 0 ? "bad" : "" }, `${Number(e.points) > 0 ? "+" : ""}${num(e.points)}`) },
-      { label: STRINGS.kind, value: (e) => pill(humanize(e.kind || "award"), e.kind) },
+      { label: STRINGS.kind, value: (e) => pill(STRINGS.kinds[e.kind || "award"] || humanize(e.kind || "award"), e.kind) },
       { label: STRINGS.rule, value: (e) => h("code", null, e.rule_id) },
       { label: STRINGS.event, value: (e) => h("code", { class: "small" }, e.event_id) },
       { label: STRINGS.reverses, value: (e) => (e.reverses_entry_id ? `#${e.reverses_entry_id}` : "") },
@@ -528,7 +534,7 @@ function decisionsView(decisions) {
     "select",
     { id: "decision-filter", name: "outcome" },
     h("option", { value: "" }, STRINGS.allOutcomes(num(decisions.length))),
-    outcomes.map((o) => h("option", { value: o }, `${humanize(o)} (${decisions.filter((d) => d.outcome === o).length})`)),
+    outcomes.map((o) => h("option", { value: o }, `${STRINGS.outcomes[o] || humanize(o)} (${num(decisions.filter((d) => d.outcome === o).length)})`)),
   );
   const holder = h("div", null);
   const draw = () => {
@@ -540,7 +546,7 @@ function decisionsView(decisions) {
           { label: STRINGS.when, value: (d) => timeEl(d.created_at) },
           { label: STRINGS.event, value: (d) => h("code", { class: "small" }, d.event_id) },
           { label: STRINGS.rule, value: (d) => h("code", null, d.rule_id) },
-          { label: STRINGS.outcome, value: (d) => pill(humanize(d.outcome), d.outcome) },
+          { label: STRINGS.outcome, value: (d) => pill(STRINGS.outcomes[d.outcome] || humanize(d.outcome), d.outcome) },
           { label: STRINGS.why, value: (d) => d.reason },
           { label: STRINGS.rules, class: "num", value: (d) => (d.rules_version ? `v${d.rules_version}` : "") },
         ],
