@@ -119,6 +119,12 @@ async def test_badges_are_named_in_both_languages_for_the_console(client: TestCl
     assert refused.status == 401
 
 
+async def test_no_badge_has_a_name_before_the_first_rules_are_published(
+    database: Database, clock: FixedClock
+) -> None:
+    assert await RulesBook(database, clock).badge_names() == {}
+
+
 async def test_roles_are_enforced_on_the_console_api(client: TestClient) -> None:
     marketer, manager = bearer("mk"), bearer("cm")
     refused = [
