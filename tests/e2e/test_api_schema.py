@@ -70,6 +70,9 @@ def test_generated_requests_get_no_server_error_and_only_declared_answers(
         [str(SCHEMATHESIS), "run", f"{url}/api/openapi.json",
          "--header", f"Authorization: Bearer {TEST_TOKENS['FUSION_ADMIN_TOKEN']}",
          "--checks", "all", "--exclude-checks", "positive_data_acceptance",
+         # a test-send posts to Rasa, which this service runs without: its declared 502 is
+         # right, and tests/integration/test_campaign_previews.py covers it with a Rasa side
+         "--exclude-path-regex", "/test-send$",
          "--max-time", str(SECONDS), "--workers", "2", "--seed", str(SEED),
          "--report", "junit", "--report-junit-path", str(ARTIFACTS / f"{kind}.xml")],
         cwd=ARTIFACTS, capture_output=True, text=True, timeout=SECONDS * 5,
