@@ -162,8 +162,7 @@ class ActionWhyNoPoints(AccountAction):
             dispatcher.utter_message(response="utter_why_no_activity")
         elif answer.outcome in GENERIC_OUTCOMES:
             rule = why.rule_en if language_of(tracker) == "en" else why.rule_fr
-            outcome = "capped_once" if answer.outcome == "capped" and why.once else answer.outcome
-            dispatcher.utter_message(response=f"utter_why_{outcome}", rule=rule or "")
+            dispatcher.utter_message(response=f"utter_why_{answer.outcome}", rule=rule or "")
         else:
             dispatcher.utter_message(
                 response=f"utter_why_{answer.subject}_{answer.outcome}", points=answer.points,

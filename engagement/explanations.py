@@ -37,7 +37,8 @@ _ORDER_ID = re.compile(r"(?:#|\bcmd[- ]?)\d{3,}|\b[a-z]{1,5}-\d{3,}\b", re.IGNOR
 # What the answer can be about a rule that did not pay (the decision log's outcomes).
 RULE_OUTCOMES = ("not_eligible", "no_consent", "capped", "over_budget")
 # Outcomes whose answer is the same whatever the activity (the others name it).
-GENERIC_OUTCOMES = (*RULE_OUTCOMES, "no_reward")
+# "capped_once": capped by a rule that pays once ever ("possible again later" would be untrue).
+GENERIC_OUTCOMES = (*RULE_OUTCOMES, "capped_once", "no_reward")
 # Why a referral did not count (engagement/referrals.py's refusals) → the answer's outcome.
 REFERRAL_REFUSALS = {
     "self-referral": "refused_self",
@@ -123,11 +124,12 @@ def explain(
     decisions: Sequence[Logged],
     ledger: Sequence[Entry],
     paying: Collection[str],
+    once: Collection[str] = (),
 ) -> Explanation:
     """The answer about the activity asked about (its most recent one of that subject, the
     order named if any), or about the customer's most recent activity when they did not
     say. ``paying``: the ids of the rules that give points (a badge-only rule that did not
-    apply is no answer to "why no points?")."""
+    apply is no answer to "why no points?"); ``once``: those that pay once ever."""
     candidates = list(activities)
     if asked.subject is not None:
         candidates = [a for a in candidates if a.subject == asked.subject]
@@ -143,7 +145,7 @@ def explain(
             return Explanation("purchase", "unknown_order", order_id=asked.order_id)
         return Explanation(asked.subject, "none_found", order_id=asked.order_id)
     activity = max(candidates, key=lambda a: a.at)
-    return _explain_one(activity, decisions, ledger, paying)
+    return _explain_one(activity, decisions, ledger, paying, once)
 
 
 def _explain_one(
@@ -151,6 +153,7 @@ def _explain_one(
     decisions: Sequence[Logged],
     ledger: Sequence[Entry],
     paying: Collection[str],
+    once: Collection[str],
 ) -> Explanation:
     subject, order_id = activity.subject, activity.order_id
     if activity.status == "pending":
@@ -172,7 +175,9 @@ def _explain_one(
     mine = [d for d in decisions if d.event_id in events and d.rule_id in paying]
     missed = next((d for d in mine if d.outcome in RULE_OUTCOMES), None)
     if missed is not None:
-        return Explanation(subject, missed.outcome, missed.rule_id, order_id=order_id)
+        capped_once = missed.outcome == "capped" and missed.rule_id in once
+        outcome = "capped_once" if capped_once else missed.outcome
+        return Explanation(subject, outcome, missed.rule_id, order_id=order_id)
     return Explanation(subject, "no_reward", order_id=order_id)
 
 

@@ -69,13 +69,11 @@ class OrderView:
 
 @dataclass(frozen=True)
 class WhyNoPoints:
-    """The explanation, and the rule it names (if any) as customers are told it; ``once``:
-    that rule pays only once ever (so "possible again later" would be untrue)."""
+    """The explanation, and the rule it names (if any) as customers are told it."""
 
     explanation: Explanation
     rule_fr: str | None = None
     rule_en: str | None = None
-    once: bool = False
 
 
 class AccountService:
@@ -200,11 +198,11 @@ class AccountService:
             ]
             rules = (await self._rules.in_force(conn)).rules
         paying = {rule.id for rule in rules.rules if rule.points or rule.points_per_euro}
-        explanation = explain(asked, activities, decisions, ledger, paying)
+        once = {rule.id for rule in rules.rules if rule.limit and rule.limit.per == "ever"}
+        explanation = explain(asked, activities, decisions, ledger, paying, once)
         rule = next((r for r in rules.rules if r.id == explanation.rule_id), None)
         if rule is not None:
-            once = rule.limit is not None and rule.limit.per == "ever"
-            return WhyNoPoints(explanation, rule.describe("fr"), rule.describe("en"), once)
+            return WhyNoPoints(explanation, rule.describe("fr"), rule.describe("en"))
         return WhyNoPoints(explanation, explanation.rule_id, explanation.rule_id)
 
     async def summary(self, customer_id: str) -> dict[str, int]:

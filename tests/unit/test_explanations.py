@@ -128,6 +128,18 @@ def test_a_rule_that_did_not_pay_is_named_with_its_outcome() -> None:
     )
 
 
+def test_a_rule_that_pays_once_ever_is_said_to_be_given_once() -> None:
+    news = [Activity("news", at(1), ("opt_in-1",)), Activity("news", at(2), ("opt_in-2",))]
+    logged = [Logged("opt_in-1", "opt_in_thanks", "awarded"),
+              Logged("opt_in-2", "opt_in_thanks", "capped")]  # fmt: skip
+    ledger = [Entry(9, "opt_in-1", 10)]
+    paying = {*PAYING, "opt_in_thanks"}
+    assert explain(Asked(None), news, logged, ledger, paying, once={"opt_in_thanks"}) == (
+        Explanation("news", "capped_once", "opt_in_thanks")
+    )
+    assert explain(Asked(None), news, logged, ledger, paying).outcome == "capped"
+
+
 def test_a_badge_only_rule_is_no_answer_to_why_no_points() -> None:
     share = Activity("share", at(1), ("share:x",))
     badge_only = [Logged("share:x", "some_badge", "not_eligible")]
