@@ -62,7 +62,7 @@ const WORDS = localized({
     roleCannot: "votre rôle ne permet pas cette action",
     invalidField: "champ invalide",
     invalid: "invalide",
-    problems: (n) => `${n}\u00a0problème${n > 1 ? "s" : ""}`,
+    problems: (n) => counted(n, "problème", "problèmes"),
     notFound: "Introuvable",
     notFoundWhat: (what) => `Introuvable\u00a0: ${what}`,
     unreachable: "serveur injoignable",
@@ -82,7 +82,7 @@ const WORDS = localized({
     roleCannot: "your role cannot do this",
     invalidField: "invalid field",
     invalid: "invalid",
-    problems: (n) => `${n} problem${n === 1 ? "" : "s"}`,
+    problems: (n) => counted(n, "problem", "problems"),
     notFound: "Not found",
     notFoundWhat: (what) => `Not found: ${what}`,
     unreachable: "cannot reach the server",
@@ -229,6 +229,15 @@ const moneyFormat = new Intl.NumberFormat(LOCALE, { style: "currency", currency:
 const dateTimeFormat = new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short" });
 const dateFormat = new Intl.DateTimeFormat(LOCALE, { day: "numeric", month: "short" });
 const relativeFormat = new Intl.RelativeTimeFormat(LOCALE, { numeric: "auto", style: "short" });
+
+const pluralRules = new Intl.PluralRules(LOCALE);
+
+/** ``n`` written for LOCALE and the noun in the form CLDR's plural rule gives it (French:
+ * 0 and 1 take the singular; English: 1 only): counted(2, "vote", "votes") → "2 votes". */
+export function counted(n, one, other) {
+  const space = LANGUAGE === "fr" ? "\u00a0" : " ";
+  return `${num(n)}${space}${pluralRules.select(Number(n)) === "one" ? one : other}`;
+}
 
 export function num(value) {
   if (value === null || value === undefined || value === "") return "—";

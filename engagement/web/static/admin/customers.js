@@ -2,7 +2,7 @@
 // and paged; then one customer's points, badges, coupons, stage, fusion score and why,
 // ledger and (for the roles that may read it) decision log.
 
-import { ApiError, LOCALE, STAGES, api, badgeName, badgeNames, debounce, errorNotice, euros, h, humanize, localized, num, percent, pill, replace, spinner, stageName, table, timeEl } from "./core.js";
+import { ApiError, LOCALE, STAGES, api, counted, badgeName, badgeNames, debounce, errorNotice, euros, h, humanize, localized, num, percent, pill, replace, spinner, stageName, table, timeEl } from "./core.js";
 
 const RECENT_KEY = "fusion.recentCustomers";
 
@@ -62,7 +62,7 @@ const STRINGS = localized({
     placeholder: "identifiant, nom ou e-mail",
     recent: "Consultés récemment",
     none: "Aucun client ne correspond.",
-    total: (n) => (plural.select(n) === "one" ? `${numberFormat.format(n)}\u00a0client` : `${numberFormat.format(n)}\u00a0clients`),
+    total: (n) => counted(n, "client", "clients"),
     page: (page, pages) => `Page ${numberFormat.format(page)} sur ${numberFormat.format(pages)}`,
     previous: "Précédente",
     next: "Suivante",
@@ -132,7 +132,7 @@ const STRINGS = localized({
     placeholder: "id, name or e-mail",
     recent: "Recently viewed",
     none: "No customer matches.",
-    total: (n) => (plural.select(n) === "one" ? `${numberFormat.format(n)} customer` : `${numberFormat.format(n)} customers`),
+    total: (n) => counted(n, "customer", "customers"),
     page: (page, pages) => `Page ${numberFormat.format(page)} of ${numberFormat.format(pages)}`,
     previous: "Previous",
     next: "Next",
@@ -197,7 +197,6 @@ const STRINGS = localized({
   },
 });
 
-const plural = new Intl.PluralRules(LOCALE);
 const numberFormat = new Intl.NumberFormat(LOCALE);
 const relative = new Intl.RelativeTimeFormat(LOCALE, { numeric: "auto" });
 const oneDecimal = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 1, maximumFractionDigits: 1 });

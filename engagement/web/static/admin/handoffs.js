@@ -5,12 +5,11 @@
 // watchOpenCount keeps the navigation's count. Every word staff read here is in STRINGS,
 // and numbers, durations and times are formatted for core's LOCALE (for the translation).
 
-import { ApiError, LOCALE, api, confirmDialog, describe, h, localized, replace, toast } from "./core.js";
+import { ApiError, LOCALE, api, confirmDialog, counted, describe, h, localized, replace, toast } from "./core.js";
 
 const REFRESH_MS = 5000;
 const COUNT_REFRESH_MS = 15000;
 
-const plural = new Intl.PluralRules(LOCALE);
 
 export const STRINGS = localized({
   fr: {
@@ -36,7 +35,7 @@ export const STRINGS = localized({
     resumed: (who) => `La conversation avec ${who} est de nouveau confiée à l’assistant.`,
     taken: "Un collègue a déjà rendu cette conversation à l’assistant.",
     refreshFailed: (reason) => `Actualisation impossible\u00a0: ${reason}. Nouvel essai…`,
-    count: (n) => (plural.select(n) === "one" ? `${numberFormat.format(n)}\u00a0client attend une personne` : `${numberFormat.format(n)}\u00a0clients attendent une personne`),
+    count: (n) => `${counted(n, "client attend", "clients attendent")} une personne`,
   },
   en: {
     title: "Handoffs",
@@ -61,7 +60,7 @@ export const STRINGS = localized({
     resumed: (who) => `The conversation with ${who} is back with the assistant.`,
     taken: "Someone else handed this conversation back already.",
     refreshFailed: (reason) => `Could not refresh: ${reason}. Trying again…`,
-    count: (n) => (plural.select(n) === "one" ? `${n} customer waiting for a person` : `${n} customers waiting for a person`),
+    count: (n) => `${counted(n, "customer", "customers")} waiting for a person`,
   },
 });
 

@@ -1,7 +1,7 @@
 // Moderation (#/moderation): pending reviews and ideas as cards, approve / reject with a
 // note, and approved ideas that can be marked as shipped.
 
-import { COLON, api, badgeName, badgeNames, errorNotice, h, localized, num, replace, spinner, timeEl } from "./core.js";
+import { COLON, api, counted, badgeName, badgeNames, errorNotice, h, localized, num, replace, spinner, timeEl } from "./core.js";
 
 // Every word of the page, in both languages (numbers and dates: core's LOCALE).
 const STRINGS = localized({
@@ -13,20 +13,20 @@ const STRINGS = localized({
     refresh: "Actualiser",
     noneWaiting: { review: "Aucun avis en attente. Tout est à jour.", idea: "Aucune idée en attente. Tout est à jour." },
     noneToShip: "Aucune idée approuvée en attente de livraison.",
-    stars: (n) => `${n}\u00a0étoile${n > 1 ? "s" : ""} sur 5`,
+    stars: (n) => `${counted(n, "étoile", "étoiles")} sur 5`,
     notePlaceholder: "facultative, conservée avec la décision",
     decisions: { approve: "Approuver", reject: "Refuser", ship: "Marquer comme livrée" },
     noText: "(sans texte)",
     order: (id) => `commande ${id}`,
     product: (sku) => `produit ${sku}`,
-    votes: (n) => `${n}\u00a0votes`,
+    votes: (n) => counted(n, "vote", "votes"),
     note: "Note",
     saving: "Enregistrement…",
-    points: (n) => `${n}\u00a0points`,
-    plusPoints: (n) => `+${n}\u00a0points`,
+    points: (n) => counted(n, "point", "points"),
+    plusPoints: (n) => `+${counted(n, "point", "points")}`,
     badge: (name) => `badge «\u00a0${name}\u00a0»`,
     coupon: (id) => `bon de réduction ${id}`,
-    taken: (n) => `${n}\u00a0points repris`,
+    taken: (n) => counted(n, "point repris", "points repris"),
     recorded: "enregistré",
     noReward: "pas de récompense pour celle-ci",
     status: { approved: "approuvée", rejected: "refusée", shipped: "livrée", pending: "en attente" },
@@ -45,14 +45,14 @@ const STRINGS = localized({
     noText: "(no text)",
     order: (id) => `order ${id}`,
     product: (sku) => `product ${sku}`,
-    votes: (n) => `${n} votes`,
+    votes: (n) => counted(n, "vote", "votes"),
     note: "Note",
     saving: "Saving…",
-    points: (n) => `${n} points`,
-    plusPoints: (n) => `+${n} points`,
+    points: (n) => counted(n, "point", "points"),
+    plusPoints: (n) => `+${counted(n, "point", "points")}`,
     badge: (name) => `badge ${name}`,
     coupon: (id) => `coupon ${id}`,
-    taken: (n) => `${n} points taken back`,
+    taken: (n) => `${counted(n, "point", "points")} taken back`,
     recorded: "recorded",
     noReward: "no reward for this one",
     status: {},

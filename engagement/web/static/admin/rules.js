@@ -9,6 +9,7 @@ import {
   api,
   clear,
   confirmDialog,
+  counted,
   debounce,
   describe,
   errorNotice,
@@ -25,12 +26,6 @@ import {
 } from "./core.js";
 
 const VALIDATE_DELAY_MS = 600;
-
-const plural = new Intl.PluralRules(LOCALE);
-const problemCount = (n) => {
-  const one = plural.select(n) === "one";
-  return LANGUAGE === "fr" ? `${num(n)}\u00a0problème${one ? "" : "s"}` : `${num(n)} problem${one ? "" : "s"}`;
-};
 
 export const STRINGS = localized({
   fr: {
@@ -56,12 +51,12 @@ export const STRINGS = localized({
     cursor: (line, column) => `ligne ${line}, colonne ${column}`,
     goToLine: "Aller à cette ligne",
     problemAt: (line, message) => `ligne ${line ?? "?"}\u00a0: ${message}`,
-    problemCount,
+    problemCount: (n) => counted(n, "problème", "problèmes"),
     checking: "vérification…",
     notChecked: "non vérifiées",
     valid: (rules, badges) => `valides · ${num(rules)}\u00a0règles · ${num(badges)}\u00a0badges`,
     validStatus: (rules, badges) => `Les règles sont valides\u00a0: ${num(rules)}\u00a0règles, ${num(badges)}\u00a0badges.`,
-    toFix: (n) => `${problemCount(n)} à corriger\u00a0: cliquez sur l’un d’eux pour aller à sa ligne.`,
+    toFix: (n) => `${counted(n, "problème", "problèmes")} à corriger\u00a0: cliquez sur l’un d’eux pour aller à sa ligne.`,
     eventsNotJson: (line, reason) => `les événements ne sont pas du JSON valide (ligne ${line}\u00a0: ${reason})`,
     eventsNotList: "les événements doivent former une liste JSON",
     running: "En cours…",
@@ -75,7 +70,7 @@ export const STRINGS = localized({
     validPublished: "valides · publiées",
     published: (version) => `version ${version} publiée`,
     publishedToast: (version) => `Version ${version} des règles publiée`,
-    notPublished: (n) => `Non publiées\u00a0: ${problemCount(n)} à corriger d’abord.`,
+    notPublished: (n) => `Non publiées\u00a0: ${counted(n, "problème", "problèmes")} à corriger d’abord.`,
     noVersionPublished: "Aucune version publiée pour l’instant.",
     inForce: (version, who) => `Version ${version} en vigueur · publiée par ${who} · `,
     inForceRollback: (version, restored, who) => `Version ${version} en vigueur · retour à la version ${restored} par ${who} · `,
@@ -150,12 +145,12 @@ export const STRINGS = localized({
     cursor: (line, column) => `line ${line}, column ${column}`,
     goToLine: "Go to this line",
     problemAt: (line, message) => `line ${line ?? "?"}: ${message}`,
-    problemCount,
+    problemCount: (n) => counted(n, "problem", "problems"),
     checking: "checking…",
     notChecked: "not checked",
     valid: (rules, badges) => `valid · ${num(rules)} rules · ${num(badges)} badges`,
     validStatus: (rules, badges) => `The rules are valid: ${num(rules)} rules, ${num(badges)} badges.`,
-    toFix: (n) => `${problemCount(n)} to fix: click one to go to its line.`,
+    toFix: (n) => `${counted(n, "problem", "problems")} to fix: click one to go to its line.`,
     eventsNotJson: (line, reason) => `the events are not valid JSON (line ${line}: ${reason})`,
     eventsNotList: "the events must be a JSON list",
     running: "Running…",
@@ -169,7 +164,7 @@ export const STRINGS = localized({
     validPublished: "valid · published",
     published: (version) => `version ${version} published`,
     publishedToast: (version) => `Rules version ${version} published`,
-    notPublished: (n) => `Not published: ${problemCount(n)} to fix first.`,
+    notPublished: (n) => `Not published: ${counted(n, "problem", "problems")} to fix first.`,
     noVersionPublished: "No version published yet.",
     inForce: (version, who) => `Version ${version} in force · published by ${who} · `,
     inForceRollback: (version, restored, who) => `Version ${version} in force · a rollback to version ${restored} by ${who} · `,
